@@ -72,30 +72,28 @@ inline std::unexpected<Error> failErrno(ErrorCode c, std::string_view what, int 
 #define CNI_CONCAT_(a, b) CNI_CONCAT_INNER_(a, b)
 
 // CNI_TRY(expr): evaluate an Expected<...>; on error return it from the enclosing function.
-#define CNI_TRY(expr)                                              \
-  do {                                                             \
-    auto&& cni_try_result_ = (expr);                               \
-    if (!cni_try_result_) {                                        \
-      return ::std::unexpected<::cni::Error>(                      \
-          std::move(cni_try_result_).error());                     \
-    }                                                              \
+#define CNI_TRY(expr)                                                             \
+  do {                                                                            \
+    auto&& cni_try_result_ = (expr);                                              \
+    if (!cni_try_result_) {                                                       \
+      return ::std::unexpected<::cni::Error>(std::move(cni_try_result_).error()); \
+    }                                                                             \
   } while (0)
 
 // CNI_TRY_CTX(expr, ctx): as CNI_TRY, prefixing the error message with "ctx: ".
-#define CNI_TRY_CTX(expr, ctx)                                     \
-  do {                                                             \
-    auto&& cni_try_result_ = (expr);                               \
-    if (!cni_try_result_) {                                        \
-      return ::std::unexpected<::cni::Error>(                      \
-          std::move(cni_try_result_).error().withContext(ctx));    \
-    }                                                              \
+#define CNI_TRY_CTX(expr, ctx)                                                                     \
+  do {                                                                                             \
+    auto&& cni_try_result_ = (expr);                                                               \
+    if (!cni_try_result_) {                                                                        \
+      return ::std::unexpected<::cni::Error>(std::move(cni_try_result_).error().withContext(ctx)); \
+    }                                                                                              \
   } while (0)
 
-#define CNI_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                 \
-  auto&& tmp = (expr);                                             \
-  if (!tmp) {                                                      \
+#define CNI_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                  \
+  auto&& tmp = (expr);                                              \
+  if (!tmp) {                                                       \
     return ::std::unexpected<::cni::Error>(std::move(tmp).error()); \
-  }                                                                \
+  }                                                                 \
   lhs = std::move(*tmp)
 
 // CNI_ASSIGN_OR_RETURN(auto x, expr): declare/assign from an Expected or return its error.

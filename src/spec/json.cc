@@ -83,9 +83,9 @@ Expected<bool> goBool(const Json& v, std::string_view key) {
     if (::strcasecmp(s.c_str(), "true") == 0) return true;
     if (::strcasecmp(s.c_str(), "false") == 0) return false;
   }
-  return fail(ErrorCode::kDecodingFailure,
-              "invalid value for \"" + std::string(key) + "\": " + v.dump() +
-                  " (expected a boolean or \"true\"/\"false\")");
+  return fail(ErrorCode::kDecodingFailure, "invalid value for \"" + std::string(key) +
+                                               "\": " + v.dump() +
+                                               " (expected a boolean or \"true\"/\"false\")");
 }
 
 }  // namespace cni::spec

@@ -4,6 +4,22 @@
 // can carry; `cniVersion` says which wire shape it has. Encoding is field for field what the Go
 // library emits for that version (order, omitempty, pointer zeros, `"dns": {}`), and conversion
 // follows Go's converter registry (internal/convert.go), lossy down-conversions included.
+//
+// What a parsed Result holds (so that equality and conversion behave like Go's typed structs):
+//   * only the fields of its own shape: a 0.4.0 result never carries interface mtu/socketPath/
+//     pciID (Go's 040 struct drops them on decode), a 1.x result never carries ips[].version;
+//   * addresses normalised to Go's text (IpPrefix/IpAddress::str(): "2001:DB8::1/64" ->
+//     "2001:db8::1/64", "::ffff:1.2.3.4/120" -> "1.2.3.4/24"); a missing address stays "" and
+//     prints as Go's "<nil>";
+//   * 0.1.0/0.2.0: ip4 then ip6 as `ips` entries with version "4"/"6", their routes in
+//     routes4_020/routes6_020 (the flat `routes` stays empty); a missing cniVersion becomes
+//     "0.1.0".
+// A Result built in code with an empty cni_version is treated as the current version (1.1.0
+// shape, cniVersion omitted on output), as Go's GetAsVersion does for its newest struct.
+//
+// Deliberate deviations from Go (inputs no Go plugin produces): a `null` element inside
+// interfaces/ips/routes is a decode error (Go keeps a nil pointer and prints `null`); integers
+// must fit in 32 bits; among keys differing only in case the exact match wins (Go: the last one).
 #pragma once
 
 #include <optional>
@@ -20,10 +36,10 @@ namespace cni::spec {
 struct Interface {
   std::string name;
   std::string mac;
-  int mtu = 0;               // 1.1.0: omitted when 0
-  std::string sandbox;       // netns path for container interfaces, empty on the host
-  std::string socket_path;   // 1.1.0 "socketPath"
-  std::string pci_id;        // 1.1.0 "pciID"
+  int mtu = 0;              // 1.1.0: omitted when 0
+  std::string sandbox;      // netns path for container interfaces, empty on the host
+  std::string socket_path;  // 1.1.0 "socketPath"
+  std::string pci_id;       // 1.1.0 "pciID"
   bool operator==(const Interface&) const = default;
 };
 
@@ -53,7 +69,9 @@ struct Dns {
   std::string domain;
   std::vector<std::string> search;
   std::vector<std::string> options;
-  bool empty() const { return nameservers.empty() && domain.empty() && search.empty() && options.empty(); }
+  bool empty() const {
+    return nameservers.empty() && domain.empty() && search.empty() && options.empty();
+  }
   bool operator==(const Dns&) const = default;
 };
 
@@ -70,6 +88,10 @@ struct Result {
   bool operator==(const Result&) const = default;
 };
 
+// Go create.DecodeVersion: the "cniVersion" of a result/config object ("" or missing -> "0.1.0").
+// Not an object, or a non-string cniVersion, is kDecodingFailure.
+Expected<std::string> decodeResultVersion(std::string_view bytes);
+
 // Go create.CreateFromBytes: decodes with the shape of the result's own cniVersion
 // (missing/empty -> "0.1.0"). Unknown versions fail with kIncompatibleCniVersion.
 Expected<Result> parseResult(std::string_view bytes);
@@ -84,6 +106,9 @@ Expected<Result> resultFromJson(const Json& j, std::string_view version);
 // Go Result.GetAsVersion: converts to `to` through the converter registry (same family is a field
 // copy; 1.x->0.4.0 synthesises "version"; 04x/1.x->02x keeps the first v4 and first v6 address
 // and fails with "cannot convert: no valid IP addresses" when there are none).
+// Same version returns r unchanged. An empty `to` means "0.1.0" (the spec's reading of a missing
+// cniVersion; the installed Go plugins print 0.1.0 there, HEAD's registry has no "" entry).
+// Unknown versions fail with kIncompatibleCniVersion "no converter for CNI result version X to Y".
 Expected<Result> convertResult(const Result& r, std::string_view to);
 
 // Encoding with the shape of r.cni_version.
@@ -92,7 +117,8 @@ OrderedJson resultToJson(const Result& r);
 std::string encodeResult(const Result& r, bool indent = true);
 
 // Go version.ParsePrevResult: if conf has "prevResult", decode it with the config's cniVersion
-// family (its own cniVersion if present, else the config's). nullopt when absent.
+// family (its own cniVersion if present, else the config's). nullopt when absent or null.
+// Errors carry Go's "could not parse prevResult: " prefix.
 Expected<std::optional<Result>> parsePrevResult(const Json& conf);
 
 }  // namespace cni::spec

@@ -2,7 +2,7 @@
 #include "src/spec/version.h"
 
 #include <algorithm>
-#include <charconv>
+#include <vector>
 
 namespace cni::spec {
 
@@ -10,30 +10,64 @@ std::string Version::str() const {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
 
+namespace {
+
+// strconv.Atoi as Go's ParseVersion uses it: optional sign, one or more ASCII digits. The error
+// text is Go's (*NumError).Error().
+Expected<int> goAtoi(std::string_view part) {
+  const std::string prefix = "strconv.Atoi: parsing \"" + std::string(part) + "\": ";
+  std::string_view digits = part;
+  bool negative = false;
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+    negative = digits[0] == '-';
+    digits.remove_prefix(1);
+  }
+  if (digits.empty()) return fail(ErrorCode::kDecodingFailure, prefix + "invalid syntax");
+  long long value = 0;
+  bool overflow = false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return fail(ErrorCode::kDecodingFailure, prefix + "invalid syntax");
+    if (!overflow) {
+      value = value * 10 + (c - '0');
+      overflow = value > 2147483648LL;
+    }
+  }
+  if (negative) value = -value;
+  // Go's int is 64-bit; Version holds int, so the (absurd) 32-bit overflow is reported as Go
+  // reports a 64-bit one.
+  if (overflow || value > 2147483647LL || value < -2147483648LL) {
+    return fail(ErrorCode::kDecodingFailure, prefix + "value out of range");
+  }
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
 Expected<Version> parseVersion(std::string_view v) {
-  if (v.empty()) v = "0.1.0";
-  int parts[3] = {0, 0, 0};
-  size_t n = 0;
-  size_t start = 0;
-  while (true) {
+  if (v.empty()) return Version{0, 1, 0};  // no version declared == 0.1.0
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
     size_t dot = v.find('.', start);
-    std::string_view part = v.substr(start, dot == std::string_view::npos ? v.npos : dot - start);
-    if (n == 3) {
-      return fail(ErrorCode::kDecodingFailure, "invalid version \"" + std::string(v) +
-                                                   "\": only major, minor, and micro supported");
-    }
-    int value = 0;
-    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || ec != std::errc() || ptr != part.data() + part.size() || value < 0) {
-      static constexpr const char* kNames[] = {"major", "minor", "micro"};
-      return fail(ErrorCode::kDecodingFailure, "failed to convert " + std::string(kNames[n]) +
-                                                   " version part \"" + std::string(part) + "\"");
-    }
-    parts[n++] = value;
+    parts.push_back(v.substr(start, dot == std::string_view::npos ? v.npos : dot - start));
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  return Version{parts[0], parts[1], parts[2]};
+  if (parts.size() >= 4) {
+    return fail(ErrorCode::kDecodingFailure,
+                "invalid version \"" + std::string(v) + "\": too many parts");
+  }
+  static constexpr const char* kNames[] = {"major", "minor", "micro"};
+  int values[3] = {0, 0, 0};
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto n = goAtoi(parts[i]);
+    if (!n) {
+      return fail(ErrorCode::kDecodingFailure, "failed to convert " + std::string(kNames[i]) +
+                                                   " version part \"" + std::string(parts[i]) +
+                                                   "\": " + n.error().msg);
+    }
+    values[i] = *n;
+  }
+  return Version{values[0], values[1], values[2]};
 }
 
 Expected<bool> versionAtLeast(std::string_view a, std::string_view b) {

@@ -33,8 +33,8 @@ Expected<bool> versionAtLeast(std::string_view a, std::string_view b);
 
 inline constexpr std::string_view kCurrentVersion = "1.1.0";
 // version.All, in ascending order.
-inline constexpr std::array<std::string_view, 7> kAllVersions = {
-    "0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
+inline constexpr std::array<std::string_view, 7> kAllVersions = {"0.1.0", "0.2.0", "0.3.0", "0.3.1",
+                                                                 "0.4.0", "1.0.0", "1.1.0"};
 
 // The three result shapes (Go pkg/types/020, 040, 100).
 enum class ResultFamily { k020, k040, k100 };

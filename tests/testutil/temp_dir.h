@@ -16,7 +16,8 @@ class TempDir {
 
   const std::filesystem::path& path() const { return path_; }
   // Writes `content` to path()/rel (creating parent dirs) with the given mode; returns the path.
-  std::filesystem::path write(std::string_view rel, std::string_view content, int mode = 0644) const;
+  std::filesystem::path write(std::string_view rel, std::string_view content,
+                              int mode = 0644) const;
 
  private:
   std::filesystem::path path_;

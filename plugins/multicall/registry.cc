@@ -1,0 +1,31 @@
+// plugins/multicall/registry.cc — the plugin table (see registry.h). Adding a plugin: declare
+// its kSpec below, add a row, and add its name to CNIKIT_PLUGINS in plugins/CMakeLists.txt.
+#include "plugins/multicall/registry.h"
+
+#include <algorithm>
+
+namespace cni::plugins {
+
+namespace loopback {
+extern const skel::PluginSpec kSpec;
+}  // namespace loopback
+
+namespace {
+
+constexpr PluginEntry kPlugins[] = {
+    {"loopback", &loopback::kSpec},
+};
+
+static_assert(std::ranges::is_sorted(kPlugins, {}, &PluginEntry::name),
+              "keep kPlugins sorted by name (usage output and lookups rely on it)");
+
+}  // namespace
+
+std::span<const PluginEntry> registry() { return kPlugins; }
+
+const skel::PluginSpec* findPlugin(std::string_view name) {
+  auto it = std::ranges::find(kPlugins, name, &PluginEntry::name);
+  return it == std::end(kPlugins) ? nullptr : it->spec;
+}
+
+}  // namespace cni::plugins

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — install what cnikit needs to build and test (Debian 12), only if missing.
+#   build: g++ (12+), cmake (3.25+), nlohmann-json, CLI11, GoogleTest, Google Benchmark
+#   tests: containernetworking-plugins (the Go reference plugins, our oracle, in /usr/lib/cni),
+#          iproute2 + iptables (the reference plugins shell out to iptables), iputils-ping.
+set -euo pipefail
+pkgs=(g++ cmake make pkg-config file nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+      libbenchmark-dev containernetworking-plugins iproute2 iptables iputils-ping)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages: ${missing[*]} (run as root, or: sudo apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

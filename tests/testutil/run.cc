@@ -1,0 +1,55 @@
+// tests/testutil/run.cc — run a command for tests (see run.h).
+#include "tests/testutil/run.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <vector>
+
+#include "tests/testutil/temp_dir.h"
+
+namespace cni::testutil {
+
+std::string shellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+CmdResult run(const std::string& cmd, const std::map<std::string, std::string>& env,
+              const std::string& input) {
+  TempDir io;
+  auto in = io.write("in", input);
+  auto out = io.path() / "out";
+  auto err = io.path() / "err";
+  CmdResult r;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    int i = ::open(in.c_str(), O_RDONLY);
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (i < 0 || o < 0 || e < 0) ::_exit(126);
+    ::dup2(i, 0);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = readFile(out);
+  r.err = readFile(err);
+  return r;
+}
+
+}  // namespace cni::testutil

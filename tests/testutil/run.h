@@ -1,0 +1,22 @@
+// tests/testutil/run.h — run a shell command and capture its output and exit status.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace cni::testutil {
+
+struct CmdResult {
+  int status = -1;  // exit status, or 128+signal
+  std::string out, err;
+};
+
+// Runs `/bin/sh -c cmd` with the current environment plus `env` (overriding), stdin from
+// `input`. Output of any size is captured (files, not pipes, so nothing can deadlock).
+CmdResult run(const std::string& cmd, const std::map<std::string, std::string>& env = {},
+              const std::string& input = "");
+
+// Single-quotes s for /bin/sh.
+std::string shellQuote(const std::string& s);
+
+}  // namespace cni::testutil
