@@ -5,7 +5,7 @@
 #          iproute2 + iptables (the reference plugins shell out to iptables), iputils-ping.
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config file nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
-      libbenchmark-dev containernetworking-plugins iproute2 iptables iputils-ping)
+      libbenchmark-dev containernetworking-plugins iproute2 iptables iputils-ping nftables)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
