@@ -6,14 +6,22 @@
 
 namespace cni::plugins {
 
+namespace host_local {
+extern const skel::PluginSpec kSpec;
+}  // namespace host_local
 namespace loopback {
 extern const skel::PluginSpec kSpec;
 }  // namespace loopback
+namespace static_ipam {
+extern const skel::PluginSpec kSpec;
+}  // namespace static_ipam
 
 namespace {
 
 constexpr PluginEntry kPlugins[] = {
+    {"host-local", &host_local::kSpec},
     {"loopback", &loopback::kSpec},
+    {"static", &static_ipam::kSpec},
 };
 
 static_assert(std::ranges::is_sorted(kPlugins, {}, &PluginEntry::name),

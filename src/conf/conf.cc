@@ -3,11 +3,18 @@
 
 #include <optional>
 
-#include "src/conf/go_json.h"
+#include "src/conf/plugin_conf_check.h"
+#include "src/spec/go_json.h"
+#include "src/spec/go_text.h"
 #include "src/spec/version.h"
 
 namespace cni::conf {
 namespace {
+
+using spec::goJsonKind;
+using spec::goQuote;
+using spec::goReMarshal;
+using spec::goTypeName;
 
 constexpr std::string_view kListPrefix = "error parsing configuration list: ";
 constexpr std::string_view kPluginPrefix = "error parsing configuration: ";

@@ -14,14 +14,15 @@
 #include <memory>
 
 #include "src/common/unique_fd.h"
-#include "src/conf/go_json.h"
 #include "src/conf/load.h"
+#include "src/spec/go_text.h"
 #include "src/spec/validate.h"
 #include "src/spec/version.h"
 
 namespace cni::conf {
 namespace {
 
+using spec::goQuote;
 using State = FileVerdict::State;
 
 struct DirCloser {

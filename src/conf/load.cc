@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <memory>
 
+#include "src/common/errno_text.h"
 #include "src/common/unique_fd.h"
-#include "src/conf/go_json.h"
 #include "src/spec/validate.h"
 
 namespace cni::conf {

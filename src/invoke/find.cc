@@ -3,7 +3,7 @@
 
 #include <sys/stat.h>
 
-#include "src/invoke/go_format.h"
+#include "src/spec/go_text.h"
 
 namespace cni::invoke {
 namespace {
@@ -60,8 +60,8 @@ Expected<std::string> findInPath(std::string_view plugin, const std::vector<std:
     struct stat st;
     if (::stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return full;
   }
-  return fail(ErrorCode::kInternal,
-              "failed to find plugin " + goQuote(plugin) + " in path " + goStringList(paths));
+  return fail(ErrorCode::kInternal, "failed to find plugin " + spec::goQuote(plugin) + " in path " +
+                                        spec::goPlainList(paths));
 }
 
 std::vector<std::string> splitPath(std::string_view cni_path) {

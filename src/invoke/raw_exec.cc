@@ -13,6 +13,7 @@
 #include "src/invoke/find.h"
 #include "src/invoke/go_format.h"
 #include "src/spec/error_json.h"
+#include "src/spec/go_text.h"
 #include "src/spec/json.h"
 
 namespace cni::invoke {
@@ -36,8 +37,8 @@ Error timeoutError(const std::string& plugin_path, std::chrono::milliseconds tim
     details.pop_back();
   }
   return Error(ErrorCode::kUnknown,
-               "netplugin " + goQuote(plugin_path) + " timed out after " + goDuration(timeout) +
-                   " and was killed",
+               "netplugin " + spec::goQuote(plugin_path) + " timed out after " +
+                   goDuration(timeout) + " and was killed",
                std::move(details));
 }
 
@@ -51,7 +52,7 @@ Error pluginFailure(std::string_view exit_text, std::string_view stdout_data,
                    "netplugin failed with no error message: " + std::string(exit_text));
     }
     return Error(ErrorCode::kUnknown,
-                 "netplugin failed: " + goQuote(stderr_data) + ": " + std::string(exit_text));
+                 "netplugin failed: " + spec::goQuote(stderr_data) + ": " + std::string(exit_text));
   }
   // Go unmarshals `null` into a zero types.Error without complaint.
   if (auto j = spec::parseJson(stdout_data, "plugin error"); j && j->is_null()) {
@@ -60,7 +61,7 @@ Error pluginFailure(std::string_view exit_text, std::string_view stdout_data,
   auto decoded = spec::decodeErrorJson(stdout_data);
   if (decoded) return std::move(*decoded);
   return Error(ErrorCode::kUnknown, "netplugin failed but error parsing its diagnostic message " +
-                                        goQuote(stdout_data) + ": " + decoded.error().msg);
+                                        spec::goQuote(stdout_data) + ": " + decoded.error().msg);
 }
 
 Expected<std::string> RawExec::execPlugin(const std::string& plugin_path,
@@ -95,7 +96,7 @@ Expected<std::string> RawExec::execPlugin(const std::string& plugin_path,
         }
         return std::unexpected(pluginFailure(text, {}, {}));
       }
-      return fail(ErrorCode::kInternal, "netplugin " + goQuote(plugin_path) + ": " + text);
+      return fail(ErrorCode::kInternal, "netplugin " + spec::goQuote(plugin_path) + ": " + text);
     }
     detail::ProcessOutput& po = *run;
     if (po.timed_out) {

@@ -6,6 +6,7 @@
 
 #include "src/invoke/args.h"
 #include "src/invoke/raw_exec.h"
+#include "src/spec/go_json.h"
 #include "src/spec/validate.h"
 #include "src/spec/version.h"
 
@@ -108,9 +109,11 @@ Expected<std::string> CniConfig::buildPluginConfig(const conf::PluginConf& plugi
   }
   if (!rc.empty()) j["runtimeConfig"] = std::move(rc);
 
-  std::string out = spec::goMarshal(j);
+  // Go's InjectConf decodes the plugin bytes into map[string]interface{} and re-marshals them:
+  // every number comes out as a float64 ("mtu": 1500.0 -> 1500, 1e3 -> 1000), keys sorted.
+  std::string out = spec::goReMarshal(j);
   if (prev_result != nullptr) {
-    std::string needle = spec::goMarshal(Json(kPlaceholder));
+    std::string needle = spec::goReMarshal(Json(kPlaceholder));
     size_t pos = out.find(needle);
     if (pos == std::string::npos) {
       return fail(ErrorCode::kInternal, "failed to inject prevResult into plugin config");
@@ -302,7 +305,7 @@ Status CniConfig::gcNetworkList(const conf::NetworkConfigList& list,
         j["cni.dev/valid-attachments"] = attachments;
         j["cni.dev/attachments"] = attachments;  // the name the 1.1.0 tag text used (cni#1101)
       }
-      if (auto s = runBare("GC", p, spec::goMarshal(j)); !s) {
+      if (auto s = runBare("GC", p, spec::goReMarshal(j)); !s) {
         errs.push_back(std::move(s.error()).withContext("failed to GC plugin " + p.type));
       }
     }
@@ -319,7 +322,7 @@ Status CniConfig::getStatusNetworkList(const conf::NetworkConfigList& list) {
     j["name"] = list.name;
     j["cniVersion"] = list.cni_version;
     // Not wrapped: the runtime must see the plugin's own code (50/51).
-    CNI_TRY(runBare("STATUS", p, spec::goMarshal(j)));
+    CNI_TRY(runBare("STATUS", p, spec::goReMarshal(j)));
   }
   return {};
 }

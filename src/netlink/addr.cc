@@ -5,6 +5,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+
 namespace cni::netlink {
 namespace {
 
@@ -86,6 +88,48 @@ Status addAddress(Socket& sock, int index, const IpPrefix& prefix, uint8_t scope
 
 Status delAddress(Socket& sock, int index, const IpPrefix& prefix) {
   return changeAddress(sock, RTM_DELADDR, 0, index, prefix, 0);
+}
+
+Message buildAddressRequest(int index, const IpPrefix& prefix, const AddressOptions& opts) {
+  ifaddrmsg ifa{};
+  ifa.ifa_family = afOf(prefix.family());
+  ifa.ifa_prefixlen = static_cast<uint8_t>(prefix.length());
+  ifa.ifa_scope = opts.scope;
+  ifa.ifa_index = static_cast<uint32_t>(index);
+  // The low 8 flag bits fit the header; IFA_FLAGS carries all 32 (NOPREFIXROUTE is bit 9).
+  ifa.ifa_flags = static_cast<uint8_t>(opts.flags & 0xff);
+  Message req(RTM_NEWADDR,
+              static_cast<uint16_t>(NLM_F_CREATE | (opts.replace ? NLM_F_REPLACE : NLM_F_EXCL)));
+  auto bytes = prefix.address().bytes();
+  req.putHeader(ifa).putBytes(IFA_LOCAL, bytes);
+  req.putBytes(IFA_ADDRESS, opts.peer ? opts.peer->bytes() : bytes);
+  if (opts.flags != 0) req.putU32(IFA_FLAGS, opts.flags);
+  if (opts.broadcast) req.putBytes(IFA_BROADCAST, opts.broadcast->bytes());
+  if (!opts.label.empty()) req.putString(IFA_LABEL, opts.label);
+  return req;
+}
+
+Status addAddress(Socket& sock, int index, const IpPrefix& prefix, const AddressOptions& opts) {
+  Message req = buildAddressRequest(index, prefix, opts);
+  return sock.request(req);
+}
+
+Status replaceAddress(Socket& sock, int index, const IpPrefix& prefix, AddressOptions opts) {
+  opts.replace = true;
+  return addAddress(sock, index, prefix, opts);
+}
+
+Expected<DeleteResult> removeAddress(Socket& sock, int index, const IpPrefix& prefix) {
+  ifaddrmsg ifa{};
+  ifa.ifa_family = afOf(prefix.family());
+  ifa.ifa_prefixlen = static_cast<uint8_t>(prefix.length());
+  ifa.ifa_index = static_cast<uint32_t>(index);
+  Message req(RTM_DELADDR, 0);
+  req.putHeader(ifa).putBytes(IFA_LOCAL, prefix.address().bytes());
+  CNI_ASSIGN_OR_RETURN(Reply r, sock.exchange(req));
+  if (r.error == EADDRNOTAVAIL || r.error == ENODEV) return DeleteResult::kNotFound;
+  if (r.error != 0) return fail(kernelError(r.error, std::move(r.ext_ack)));
+  return DeleteResult::kDeleted;
 }
 
 }  // namespace cni::netlink

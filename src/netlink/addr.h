@@ -13,6 +13,7 @@
 
 #include "src/common/error.h"
 #include "src/common/ip.h"
+#include "src/netlink/outcome.h"
 #include "src/netlink/socket.h"
 
 namespace cni::netlink {
@@ -40,6 +41,23 @@ Expected<std::vector<Address>> listAddresses(Socket& sock, int index,
 // `ip addr add|del <prefix> dev <index>`; add uses scope universe unless given.
 Status addAddress(Socket& sock, int index, const IpPrefix& prefix, uint8_t scope = 0);
 Status delAddress(Socket& sock, int index, const IpPrefix& prefix);
+
+// Everything `ip addr add|replace` can say that the plugins use.
+struct AddressOptions {
+  uint8_t scope = 0;     // RT_SCOPE_UNIVERSE
+  uint32_t flags = 0;    // IFA_F_NODAD, IFA_F_NOPREFIXROUTE, ... (sent as IFA_FLAGS: all 32 bits)
+  bool replace = false;  // NLM_F_REPLACE instead of NLM_F_EXCL (`ip addr replace`)
+  std::optional<IpAddress> peer;       // point-to-point peer (IFA_ADDRESS), else = address
+  std::optional<IpAddress> broadcast;  // IPv4 IFA_BROADCAST
+  std::string label;                   // IPv4 IFA_LABEL (must start with the device name)
+};
+// Pass a named AddressOptions (a bare `{}` would be ambiguous with the scope overload).
+Status addAddress(Socket& sock, int index, const IpPrefix& prefix, const AddressOptions& opts);
+Status replaceAddress(Socket& sock, int index, const IpPrefix& prefix, AddressOptions opts);
+// delAddress that reports an absent address (EADDRNOTAVAIL) as kNotFound.
+Expected<DeleteResult> removeAddress(Socket& sock, int index, const IpPrefix& prefix);
+// The RTM_NEWADDR request addAddress() sends (exposed for byte-level tests).
+Message buildAddressRequest(int index, const IpPrefix& prefix, const AddressOptions& opts);
 
 // Decodes one RTM_NEWADDR message.
 Expected<Address> parseAddress(const RawMessage& m);

@@ -70,6 +70,8 @@ Expected<Link> parseLink(const RawMessage& m) {
   if (const Attr* a = attrs.find(IFLA_LINK)) l.parent = static_cast<int>(a->u32().value_or(0));
   if (const Attr* a = attrs.find(IFLA_OPERSTATE)) l.oper_state = a->u8().value_or(0);
   if (const Attr* a = attrs.find(IFLA_IFALIAS)) l.alias = a->str();
+  if (const Attr* a = attrs.find(IFLA_GROUP)) l.group = a->u32().value_or(0);
+  if (const Attr* a = attrs.find(IFLA_LINK_NETNSID)) l.link_netnsid = a->s32().value_or(-1);
   if (const Attr* a = attrs.find(IFLA_LINKINFO)) {
     CNI_ASSIGN_OR_RETURN(AttrList info, a->nested());
     if (const Attr* k = info.find(IFLA_INFO_KIND)) l.kind = k->str();

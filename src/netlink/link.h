@@ -3,7 +3,7 @@
 // All functions act in the namespace the Socket was created in. Lookup by name fails with the
 // text Go's netlink library uses ("Link not found"), which reference plugins print unchanged;
 // findLink*() report absence as nullopt instead, for idempotent DEL paths. Later link kinds
-// (veth, bridge, ...) add their own files building RTM_NEWLINK messages on the same Socket.
+// (veth, bridge, ...) are created in link_create.h; changes and deletion are in link_set.h.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +29,8 @@ struct Link {
   int parent = 0;            // IFLA_LINK: the peer/lower device index (0 = none)
   uint8_t oper_state = 0;    // IF_OPER_*
   std::string alias;         // IFLA_IFALIAS
+  uint32_t group = 0;        // IFLA_GROUP (0 = default group)
+  int link_netnsid = -1;     // IFLA_LINK_NETNSID: the peer lives in another netns (-1 = here)
 
   bool isUp() const;
   // "aa:bb:cc:dd:ee:ff" (lower-case hex, as Go's net.HardwareAddr.String()).

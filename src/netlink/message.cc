@@ -62,6 +62,15 @@ Message& Message::putRaw(uint16_t type, const void* data, size_t len) {
   return *this;
 }
 
+Message& Message::putUnframed(const void* data, size_t len) {
+  if (buf_.size() + align4(len) > max_size_) {
+    setError(0, "message exceeds " + std::to_string(max_size_) + " bytes");
+    return *this;
+  }
+  append(data, len);
+  return *this;
+}
+
 Message& Message::putBytes(uint16_t type, std::span<const uint8_t> data) {
   return putRaw(type, data.data(), data.size());
 }

@@ -72,6 +72,14 @@ class Message {
     return putRaw(type, &v, sizeof v);
   }
 
+  // A family header *inside* an open nest, without an attribute header of its own: the peer
+  // of a veth (VETH_INFO_PEER carries an ifinfomsg then IFLA_* attributes) is encoded this way.
+  template <class T>
+  Message& putInnerHeader(const T& h) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    return putUnframed(&h, sizeof(T));
+  }
+
   // Opens a nested attribute (NLA_F_NESTED set unless nested_flag is false: strict kernel
   // policies require it on newer attributes, and the kernel masks it off everywhere else).
   Nest beginNest(uint16_t type, bool nested_flag = true);
@@ -93,6 +101,7 @@ class Message {
 
  private:
   Message& putRaw(uint16_t type, const void* data, size_t len);
+  Message& putUnframed(const void* data, size_t len);
   void append(const void* data, size_t len);  // + padding to 4 bytes
   void setLen();
   void setError(uint16_t attr_type, std::string_view what);

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "src/common/errno_text.h"
+
 namespace cni::netlink {
 namespace {
 
@@ -28,11 +30,7 @@ std::string extAckText(std::span<const uint8_t> payload, size_t offset) {
 
 }  // namespace
 
-std::string errnoText(int err) {
-  std::string s = std::strerror(err);
-  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  return s;
-}
+std::string errnoText(int err) { return goErrnoText(err); }
 
 Error kernelError(int err, std::string ext_ack) {
   return Error(ErrorCode::kInternal, errnoText(err), std::move(ext_ack));

@@ -34,6 +34,7 @@ struct Reply {
 };
 
 // Go prints errno values in lower case ("no such device"); plugins surface these texts.
+// (cni::goErrnoText, under the name the netlink callers use.)
 std::string errnoText(int err);
 // An Error for a kernel errno: msg = errnoText(err), details = extended-ACK text.
 Error kernelError(int err, std::string ext_ack = {});

@@ -11,20 +11,13 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
+
+#include "src/common/errno_text.h"
 
 namespace cni::netns {
 namespace {
 
 constexpr const char* kNetnsRunDir = "/run/netns";
-
-// Go prints syscall.Errno in lower case ("no such file or directory"); glibc capitalises the
-// first letter. Plugins surface these texts, so match Go.
-std::string errnoText(int err) {
-  std::string s = std::strerror(err);
-  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  return s;
-}
 
 // Go's %q for the ASCII range (enough for paths; other bytes pass through).
 std::string quote(std::string_view s) {
@@ -73,7 +66,7 @@ OpenOutcome openNsFile(const std::string& path) {
   if (::statfs(path.c_str(), &st) != 0) {
     int err = errno;
     if (err == ENOENT) return {};
-    return {std::nullopt, internal("failed to Statfs " + quote(path) + ": " + errnoText(err))};
+    return {std::nullopt, internal("failed to Statfs " + quote(path) + ": " + goErrnoText(err))};
   }
   if (st.f_type != static_cast<decltype(st.f_type)>(NSFS_MAGIC) &&
       st.f_type != static_cast<decltype(st.f_type)>(PROC_SUPER_MAGIC)) {
@@ -85,7 +78,7 @@ OpenOutcome openNsFile(const std::string& path) {
   if (fd < 0) {
     int err = errno;
     if (err == ENOENT) return {};  // raced with a removal: same as never there
-    return {std::nullopt, internal("open " + path + ": " + errnoText(err))};
+    return {std::nullopt, internal("open " + path + ": " + goErrnoText(err))};
   }
   return {UniqueFd(fd), std::nullopt};
 }
@@ -121,7 +114,7 @@ Expected<NetNs> NetNs::open(std::string_view path) {
   OpenOutcome o = openNsFile(p);
   if (o.error) return std::unexpected(std::move(*o.error));
   if (!o.fd) {
-    return std::unexpected(internal("failed to Statfs " + quote(p) + ": " + errnoText(ENOENT)));
+    return std::unexpected(internal("failed to Statfs " + quote(p) + ": " + goErrnoText(ENOENT)));
   }
   return NetNs(std::move(*o.fd), std::move(p));
 }
@@ -139,14 +132,14 @@ Expected<NetNs> NetNs::current() {
   static constexpr const char* kPath = "/proc/thread-self/ns/net";
   int fd = ::open(kPath, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return std::unexpected(internal(std::string("open ") + kPath + ": " + errnoText(errno)));
+    return std::unexpected(internal(std::string("open ") + kPath + ": " + goErrnoText(errno)));
   }
   return NetNs(UniqueFd(fd), kPath);
 }
 
 Status NetNs::enter() const {
   if (::setns(fd_.get(), CLONE_NEWNET) != 0) {
-    std::string inner = "Error switching to ns " + path_ + ": " + errnoText(errno);
+    std::string inner = "Error switching to ns " + path_ + ": " + goErrnoText(errno);
     return std::unexpected(internal("error switching to ns " + path_ + ": " + inner));
   }
   return {};
@@ -173,7 +166,7 @@ Expected<NetNs> NetNs::createNamed(std::string_view name) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
     if (fd < 0) {
       return fail(ErrorCode::kInternal,
-                  "Cannot create namespace file " + quote(path) + ": " + errnoText(errno));
+                  "Cannot create namespace file " + quote(path) + ": " + goErrnoText(errno));
     }
     ::close(fd);
   }
@@ -212,7 +205,7 @@ Status NetNs::removeNamed(std::string_view name) {
   (void)::umount2(path.c_str(), MNT_DETACH);
   if (::unlink(path.c_str()) != 0) {
     return fail(ErrorCode::kInternal,
-                "Cannot remove namespace file " + quote(path) + ": " + errnoText(errno));
+                "Cannot remove namespace file " + quote(path) + ": " + goErrnoText(errno));
   }
   return {};
 }

@@ -1,13 +1,13 @@
 // src/skel/netconf.cc — types.NetConf decoding with Go's type errors (see netconf.h).
 #include "src/skel/netconf.h"
 
-#include "src/skel/go_json.h"
+#include "src/spec/go_json.h"
 
 namespace cni::skel {
 namespace {
 
 Error typeError(const Json& v, std::string_view field, std::string_view go_type) {
-  return Error(ErrorCode::kInternal, goFieldTypeError(v, field, go_type));
+  return Error(ErrorCode::kInternal, spec::goFieldTypeError(v, field, go_type));
 }
 
 // A string field: string or null, else Go's error naming `field` (Struct.path form).
@@ -78,7 +78,7 @@ Status checkAttachments(const Json& conf) {
 }  // namespace
 
 Expected<NetConf> parseNetConf(std::string_view stdin_data) {
-  if (auto syntax = goJsonSyntaxError(stdin_data)) {
+  if (auto syntax = spec::goJsonSyntaxError(stdin_data)) {
     return fail(ErrorCode::kInternal, std::move(*syntax));
   }
   auto parsed = spec::parseJson(stdin_data, "network configuration");
@@ -87,7 +87,7 @@ Expected<NetConf> parseNetConf(std::string_view stdin_data) {
   c.raw = std::move(*parsed);
   const Json& j = c.raw;
   if (j.is_null()) return c;
-  if (!j.is_object()) return fail(ErrorCode::kInternal, goValueTypeError(j, "types.NetConf"));
+  if (!j.is_object()) return fail(ErrorCode::kInternal, spec::goValueTypeError(j, "types.NetConf"));
   CNI_TRY(stringField(j, "cniVersion", "NetConf.cniVersion", &c.cni_version));
   CNI_TRY(stringField(j, "name", "NetConf.name", &c.name));
   CNI_TRY(stringField(j, "type", "NetConf.type", &c.type));

@@ -4,19 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string_view>
 
+#include "src/common/errno_text.h"
 #include "src/skel/skel.h"
 
 namespace cni::skel {
 namespace {
-
-std::string errnoText(int err) {
-  std::string s = std::strerror(err);
-  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  return s;
-}
 
 Expected<std::string> readAllStdin() {
   std::string data;
@@ -29,7 +23,7 @@ Expected<std::string> readAllStdin() {
       return data;
     } else if (errno != EINTR) {
       // Go's os.Stdin error text ("read /dev/stdin: bad file descriptor").
-      return fail(ErrorCode::kIoFailure, "read /dev/stdin: " + errnoText(errno));
+      return fail(ErrorCode::kIoFailure, "read /dev/stdin: " + goErrnoText(errno));
     }
   }
 }

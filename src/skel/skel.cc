@@ -9,8 +9,8 @@
 #include <optional>
 
 #include "src/netns/netns.h"
-#include "src/skel/go_json.h"
 #include "src/spec/error_json.h"
+#include "src/spec/go_json.h"
 #include "src/spec/go_text.h"
 #include "src/spec/json.h"
 #include "src/spec/validate.h"
@@ -105,16 +105,16 @@ Expected<Json> validateConfig(std::string_view data) {
   auto bad = [](std::string text) {
     return fail(ErrorCode::kDecodingFailure, std::string(kPrefix) + text);
   };
-  if (auto syntax = goJsonSyntaxError(data)) return bad(std::move(*syntax));
+  if (auto syntax = spec::goJsonSyntaxError(data)) return bad(std::move(*syntax));
   auto parsed = spec::parseJson(data, "network configuration");
   if (!parsed) return bad(parsed.error().msg);  // valid for Go, not for nlohmann (bad UTF-8)
   const Json& j = *parsed;
   if (!j.is_null() && !j.is_object()) {
-    return bad(goValueTypeError(j, "struct { Name string \"json:\\\"name\\\"\" }"));
+    return bad(spec::goValueTypeError(j, "struct { Name string \"json:\\\"name\\\"\" }"));
   }
   std::string name;
   if (const Json* n = spec::findKey(j, "name"); n && !n->is_null()) {
-    if (!n->is_string()) return bad(goFieldTypeError(*n, ".name", "string"));
+    if (!n->is_string()) return bad(spec::goFieldTypeError(*n, ".name", "string"));
     name = n->get<std::string>();
   }
   if (name.empty()) return fail(ErrorCode::kInvalidNetworkConfig, "missing network name");
@@ -126,8 +126,9 @@ Expected<Json> validateConfig(std::string_view data) {
 Expected<std::string> configVersion(const Json& config) {
   const Json* v = spec::findKey(config, "cniVersion");
   if (v && !v->is_null() && !v->is_string()) {
-    return fail(ErrorCode::kDecodingFailure, "decoding version from network config: " +
-                                                 goFieldTypeError(*v, ".cniVersion", "string"));
+    return fail(ErrorCode::kDecodingFailure,
+                "decoding version from network config: " +
+                    spec::goFieldTypeError(*v, ".cniVersion", "string"));
   }
   std::string version = (v && v->is_string()) ? v->get<std::string>() : std::string();
   return version.empty() ? std::string("0.1.0") : version;

@@ -1,13 +1,15 @@
-// src/spec/go_text.cc — Go fmt quoting (see go_text.h).
+// src/spec/go_text.cc — Go fmt quoting and list formatting (see go_text.h); the isPrint table is
+// in go_isprint.cc.
 #include "src/spec/go_text.h"
-
-#include <cstdint>
 
 namespace cni::spec {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i] (1..4), or 0 if it is invalid
-// (overlong forms, surrogates and code points above U+10FFFF are invalid, as in Go).
+constexpr char kHex[] = "0123456789abcdef";
+
+// Length of the valid UTF-8 sequence starting at s[i] (1..4), or 0 if it is invalid. As in Go's
+// utf8.DecodeRune, overlong forms, surrogates, code points above U+10FFFF and truncated
+// sequences are invalid; the caller then escapes just the first byte and resumes after it.
 size_t utf8SequenceLength(std::string_view s, size_t i, uint32_t& rune) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
@@ -34,71 +36,61 @@ size_t utf8SequenceLength(std::string_view s, size_t i, uint32_t& rune) {
   return n;
 }
 
-// The non-printable runes (unicode.IsPrint false) that can plausibly occur in CNI text.
-bool isNonPrintableRune(uint32_t r) {
-  return (r >= 0x80 && r <= 0x9f) || r == 0xad || r == 0x2028 || r == 0x2029 || r == 0xfeff;
+void appendHex(std::string& out, std::string_view prefix, uint32_t v, int digits) {
+  out += prefix;
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += kHex[(v >> shift) & 0xf];
+}
+
+// strconv's two-character escapes, or nullptr.
+const char* shortEscape(uint32_t rune) {
+  switch (rune) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\a':
+      return "\\a";
+    case '\b':
+      return "\\b";
+    case '\f':
+      return "\\f";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    case '\v':
+      return "\\v";
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace
 
 std::string goQuote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
   for (size_t i = 0; i < s.size();) {
     uint32_t rune = 0;
     size_t n = utf8SequenceLength(s, i, rune);
-    if (n == 0) {  // invalid byte
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
+    if (n == 0) {  // not valid UTF-8: the byte itself
+      appendHex(out, "\\x", static_cast<unsigned char>(s[i]), 2);
       ++i;
       continue;
     }
-    if (n == 1) {
-      char c = s[i];
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\a':
-          out += "\\a";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\v':
-          out += "\\v";
-          break;
-        default:
-          if (rune < 0x20 || rune == 0x7f) {
-            out += "\\x";
-            out += kHex[rune >> 4];
-            out += kHex[rune & 0xf];
-          } else {
-            out += c;
-          }
-      }
-    } else if (isNonPrintableRune(rune)) {
-      out += "\\u";
-      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(rune >> shift) & 0xf];
-    } else {
+    if (const char* esc = shortEscape(rune)) {
+      out += esc;
+    } else if (goIsPrint(rune)) {
       out.append(s.substr(i, n));
+    } else if (rune < 0x20 || rune == 0x7f) {
+      appendHex(out, "\\x", rune, 2);
+    } else if (rune < 0x10000) {
+      appendHex(out, "\\u", rune, 4);
+    } else {
+      appendHex(out, "\\U", rune, 8);
     }
     i += n;
   }

@@ -1,39 +1,12 @@
-// tests/unit/invoke/go_format_test.cc — Go fmt renderings used in plugin errors.
+// tests/unit/invoke/go_format_test.cc — Go process-state and duration texts used in plugin
+// errors (%q, lists and errno texts: tests/unit/spec/go_text_test.cc, tests/unit/common).
 #include "src/invoke/go_format.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <cerrno>
-
 namespace cni::invoke {
 namespace {
-
-TEST(GoQuote, EscapesLikeStrconvQuote) {
-  EXPECT_EQ(goQuote(""), R"("")");
-  EXPECT_EQ(goQuote("plain text"), R"("plain text")");
-  EXPECT_EQ(goQuote("a\"b\\c"), R"("a\"b\\c")");
-  EXPECT_EQ(goQuote("line\n\ttab\r"), R"("line\n\ttab\r")");
-  EXPECT_EQ(goQuote(std::string_view("\x01\x7f\a\b\f\v", 6)), R"("\x01\x7f\a\b\f\v")");
-  EXPECT_EQ(goQuote(std::string_view("nul\0", 4)), R"("nul\x00")");
-  EXPECT_EQ(goQuote("caf\xc3\xa9 \xe2\x9c\x93"), "\"caf\xc3\xa9 \xe2\x9c\x93\"");  // kept
-  EXPECT_EQ(goQuote("bad\xff\xc3"), R"("bad\xff\xc3")");  // invalid and truncated UTF-8
-  EXPECT_EQ(goQuote("\xc0\xaf"), R"("\xc0\xaf")");        // overlong '/'
-  EXPECT_EQ(goQuote("\xc2\x85"), R"("\u0085")");          // C1 control
-}
-
-TEST(GoStringList, FormatsLikePercentV) {
-  EXPECT_EQ(goStringList({}), "[]");
-  EXPECT_EQ(goStringList({"/a"}), "[/a]");
-  EXPECT_EQ(goStringList({"/a", "/b c"}), "[/a /b c]");
-}
-
-TEST(GoErrnoText, LowerCasesLikeSyscallErrno) {
-  EXPECT_EQ(goErrnoText(ENOENT), "no such file or directory");
-  EXPECT_EQ(goErrnoText(EACCES), "permission denied");
-  EXPECT_EQ(goErrnoText(ETXTBSY), "text file busy");
-  EXPECT_EQ(goErrnoText(ENOEXEC), "exec format error");
-}
 
 TEST(GoWaitStatus, MatchesProcessStateString) {
   EXPECT_EQ(goWaitStatus(0), "exit status 0");

@@ -100,6 +100,43 @@ TEST_F(CniConfigTest, AddChainsPrevResultInjectsRuntimeConfigAndCaches) {
   EXPECT_EQ(cached["result"]["ips"][0]["gateway"], "10.22.0.1");
 }
 
+// Go's InjectConf round-trips each plugin object through map[string]interface{}: numbers reach
+// the plugin as float64 text ("mtu": 1500.0 -> 1500, 1e3 -> 1000), on every verb that builds
+// plugin stdin, and the prevResult splice still works around the re-marshalled map.
+TEST_F(CniConfigTest, PluginStdinPrintsNumbersLikeGoInjectConf) {
+  auto parsed = conf::confListFromBytes(
+      R"({"cniVersion":"1.1.0","name":"testnet","plugins":[
+          {"type":"bridge","mtu":1500.0,"x":1e3,"neg":-2.50,"big":12345678901234567890},
+          {"type":"portmap","capabilities":{"portMappings":true},"ratio":0.000001e0}]})");
+  ASSERT_TRUE(parsed) << parsed.error().toString();
+  const conf::NetworkConfigList& l = *parsed;
+
+  ASSERT_TRUE(cni_->addNetworkList(l, rt_));
+  ASSERT_EQ(exec_->commands(), (std::vector<std::string>{"bridge/ADD", "portmap/ADD"}));
+  const std::string& first = exec_->calls[0].stdin_text;
+  EXPECT_NE(first.find(R"("mtu":1500,)"), std::string::npos) << first;
+  EXPECT_NE(first.find(R"("x":1000})"), std::string::npos) << first;
+  EXPECT_NE(first.find(R"("neg":-2.5,)"), std::string::npos) << first;
+  EXPECT_NE(first.find(R"("big":12345678901234567000,)"), std::string::npos) << first;
+  EXPECT_EQ(first.find("1500.0"), std::string::npos) << first;
+  EXPECT_EQ(first.find("1e3"), std::string::npos) << first;
+  const std::string& second = exec_->calls[1].stdin_text;
+  EXPECT_NE(second.find(R"("prevResult":{"cniVersion":")"), std::string::npos) << second;
+  EXPECT_NE(second.find(R"("ratio":0.000001,)"), std::string::npos) << second;
+  EXPECT_EQ(exec_->calls[1].stdin_json["prevResult"]["ips"][0]["address"], "10.22.0.5/16");
+
+  exec_->calls.clear();
+  ASSERT_TRUE(cni_->getStatusNetworkList(l));
+  ASSERT_TRUE(cni_->gcNetworkList(l, std::vector<GcAttachment>{{"c1", "eth0"}}));
+  ASSERT_EQ(exec_->commands(), (std::vector<std::string>{"bridge/STATUS", "portmap/STATUS",
+                                                         "bridge/GC", "portmap/GC"}));
+  for (size_t i : {0u, 2u}) {
+    const std::string& text = exec_->calls[i].stdin_text;
+    EXPECT_NE(text.find(R"("mtu":1500,)"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("x":1000})"), std::string::npos) << text;
+  }
+}
+
 TEST_F(CniConfigTest, AddValidatesNamesBeforeExec) {
   rt_.container_id = "bad/id";
   auto r = cni_->addNetworkList(list("1.0.0"), rt_);

@@ -1,5 +1,5 @@
 // tests/unit/spec/cni_args_test.cc — CNI_ARGS: cnitool's strict parser, the plugin-side
-// types.LoadArgs semantics, formatting, and the Go %q quoting their messages use.
+// types.LoadArgs semantics and formatting (%q itself: go_text_test.cc).
 #include "src/spec/cni_args.h"
 
 #include <gtest/gtest.h>
@@ -122,26 +122,6 @@ TEST(LoadArgs, BadIgnoreUnknownValue) {
             "ARGS: error parsing value of pair \"IgnoreUnknown=Yes\": boolean unmarshal error: "
             "invalid input yes)");
   EXPECT_FALSE(loadArgs("IgnoreUnknown=", kHostLocalKeys));
-}
-
-TEST(GoQuote, MatchesStrconvQuote) {
-  EXPECT_EQ(goQuote(""), R"("")");
-  EXPECT_EQ(goQuote("a b"), R"("a b")");
-  EXPECT_EQ(goQuote("q\"b\\"), R"("q\"b\\")");
-  EXPECT_EQ(goQuote("\a\b\f\n\r\t\v"), R"("\a\b\f\n\r\t\v")");
-  EXPECT_EQ(goQuote(std::string_view("\x00\x1f\x7f", 3)), R"("\x00\x1f\x7f")");
-  EXPECT_EQ(goQuote("é✓"), "\"é✓\"");  // printable UTF-8 kept
-  EXPECT_EQ(goQuote("\xff"
-                    "a"),
-            R"("\xffa")");                          // invalid byte
-  EXPECT_EQ(goQuote("\xc3"), R"("\xc3")");          // truncated sequence
-  EXPECT_EQ(goQuote("\xc0\xaf"), R"("\xc0\xaf")");  // overlong form
-  EXPECT_EQ(goQuote("\u2028\u00ad"), R"("\u2028\u00ad")");
-  std::vector<std::string> items = {"a=1", "b"};
-  EXPECT_EQ(goQuoteList(items), R"(["a=1" "b"])");
-  EXPECT_EQ(goQuoteList({}), "[]");
-  std::vector<std::string> versions = {"", "0.1.0", "0.2.0"};
-  EXPECT_EQ(goPlainList(versions), "[ 0.1.0 0.2.0]");
 }
 
 }  // namespace

@@ -1,12 +1,73 @@
-// src/skel/go_json.cc — Go encoding/json error texts (see go_json.h).
-#include "src/skel/go_json.h"
+// src/spec/go_json.cc — Go encoding/json behaviour: re-marshalling decoded values, number text,
+// and the scanner's/decoder's error messages (see go_json.h).
+#include "src/spec/go_json.h"
 
+#include <charconv>
+#include <cmath>
 #include <vector>
 
 #include "src/spec/go_text.h"
 
-namespace cni::skel {
+namespace cni::spec {
 namespace {
+
+// ---- json.Marshal of an interface{} value ----
+
+void emit(const Json& v, std::string& out) {
+  switch (v.type()) {
+    case Json::value_t::null:
+      out += "null";
+      return;
+    case Json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      return;
+    // interface{} holds every number as float64, so integers are printed through the float path:
+    // exact up to 2^53, rounded beyond (as Go would).
+    case Json::value_t::number_integer:
+      out += goFormatFloat(static_cast<double>(v.get<int64_t>()));
+      return;
+    case Json::value_t::number_unsigned:
+      out += goFormatFloat(static_cast<double>(v.get<uint64_t>()));
+      return;
+    case Json::value_t::number_float:
+      out += goFormatFloat(v.get<double>());
+      return;
+    case Json::value_t::string:
+      out += goMarshal(v);
+      return;
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v) {
+        if (!first) out += ',';
+        first = false;
+        emit(e, out);
+      }
+      out += ']';
+      return;
+    }
+    case Json::value_t::object: {
+      // nlohmann::json keeps object keys in a std::map<std::string>: byte-wise order, which is
+      // the order Go's encoder sorts map keys in.
+      out += '{';
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        out += goMarshal(Json(it.key()));
+        out += ':';
+        emit(it.value(), out);
+      }
+      out += '}';
+      return;
+    }
+    default:  // binary / discarded never come out of the parser
+      out += "null";
+      return;
+  }
+}
+
+// ---- Go's scanner (encoding/json/scanner.go) ----
 
 constexpr size_t kMaxNestingDepth = 10000;  // Go's scanner limit
 
@@ -28,7 +89,7 @@ std::string quoteChar(unsigned char c) {
     rune += static_cast<char>(0xc0 | (c >> 6));
     rune += static_cast<char>(0x80 | (c & 0x3f));
   }
-  std::string q = spec::goQuote(rune);
+  std::string q = goQuote(rune);
   return "'" + q.substr(1, q.size() - 2) + "'";
 }
 
@@ -314,25 +375,103 @@ class Scanner {
 
 }  // namespace
 
-std::optional<std::string> goJsonSyntaxError(std::string_view text) { return Scanner(text).run(); }
-
-std::string_view goJsonKind(const Json& v) {
-  if (v.is_string()) return "string";
-  if (v.is_number()) return "number";
-  if (v.is_boolean()) return "bool";
-  if (v.is_array()) return "array";
-  if (v.is_object()) return "object";
-  return "null";
+std::string goReMarshal(const Json& v) {
+  std::string out;
+  emit(v, out);
+  return out;
 }
 
+std::string goFormatFloat(double f) {
+  if (f == 0) return std::signbit(f) ? "-0" : "0";
+  if (!std::isfinite(f)) return "null";  // unreachable from parsed JSON; Go would fail to marshal
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, f, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));  // "-d.ddde+XX", shortest
+  std::string sign;
+  if (sci.front() == '-') {
+    sign = "-";
+    sci.remove_prefix(1);
+  }
+  size_t e = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e)) {
+    if (c != '.') digits += c;
+  }
+  int exp = 0;
+  std::string_view exp_text = sci.substr(e + 1);
+  if (exp_text.front() == '+') exp_text.remove_prefix(1);
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exp);
+
+  double abs = std::fabs(f);
+  if (abs < 1e-6 || abs >= 1e21) {
+    std::string out = sign + digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    out += exp < 0 ? "e-" : "e+";
+    int a = exp < 0 ? -exp : exp;
+    // %e prints at least two exponent digits; the JSON encoder then shortens "e-07" to "e-7".
+    if (a < 10 && exp > 0) out += '0';
+    out += std::to_string(a);
+    return out;
+  }
+  // 'f' format: value = 0.<digits> x 10^point.
+  int point = exp + 1;
+  int n = static_cast<int>(digits.size());
+  std::string out = sign;
+  if (point <= 0) {
+    out += "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+  } else if (point >= n) {
+    out += digits + std::string(static_cast<size_t>(point - n), '0');
+  } else {
+    out += digits.substr(0, static_cast<size_t>(point)) + "." +
+           digits.substr(static_cast<size_t>(point));
+  }
+  return out;
+}
+
+std::string goTypeName(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null:
+      return "<nil>";
+    case Json::value_t::boolean:
+      return "bool";
+    case Json::value_t::string:
+      return "string";
+    case Json::value_t::array:
+      return "[]interface {}";
+    case Json::value_t::object:
+      return "map[string]interface {}";
+    default:
+      return "float64";
+  }
+}
+
+std::string goJsonKind(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "bool";
+    case Json::value_t::string:
+      return "string";
+    case Json::value_t::array:
+      return "array";
+    case Json::value_t::object:
+      return "object";
+    default:
+      return "number";
+  }
+}
+
+std::optional<std::string> goJsonSyntaxError(std::string_view text) { return Scanner(text).run(); }
+
 std::string goFieldTypeError(const Json& v, std::string_view field_path, std::string_view go_type) {
-  return "json: cannot unmarshal " + std::string(goJsonKind(v)) + " into Go struct field " +
+  return "json: cannot unmarshal " + goJsonKind(v) + " into Go struct field " +
          std::string(field_path) + " of type " + std::string(go_type);
 }
 
 std::string goValueTypeError(const Json& v, std::string_view go_type) {
-  return "json: cannot unmarshal " + std::string(goJsonKind(v)) + " into Go value of type " +
+  return "json: cannot unmarshal " + goJsonKind(v) + " into Go value of type " +
          std::string(go_type);
 }
 
-}  // namespace cni::skel
+}  // namespace cni::spec

@@ -1,5 +1,7 @@
-// tests/netns/netlink_message_test.cc — the request builder and attribute parser, byte-level.
-// Pure computation (no root, no kernel): lives here because it belongs with the netlink tests.
+// tests/unit/netlink/message_test.cc — the request builder and attribute parser, byte-level.
+// Pure computation (no root, no kernel; opening an unbound netlink socket needs no privilege).
+#include "src/netlink/message.h"
+
 #include <gtest/gtest.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "src/netlink/attr.h"
-#include "src/netlink/message.h"
 #include "src/netlink/socket.h"
 
 namespace cni::netlink {

@@ -1,13 +1,66 @@
-// tests/unit/skel/go_json_test.cc — Go encoding/json error texts. Every expected string below
-// was produced by a Go reference plugin (or Go's scanner rules where marked) on the same input.
-#include "src/skel/go_json.h"
+// tests/unit/spec/go_json_test.cc — Go encoding/json emulation: the re-marshalled bytes libcni
+// caches and hands to plugins, and the json.Unmarshal error texts plugins print. Expected strings
+// are Go's output (json.Marshal, or a Go reference plugin on the same input where marked).
+#include "src/spec/go_json.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace cni::skel {
+namespace cni::spec {
 namespace {
+
+Json parse(std::string_view s) { return *spec::parseJson(s, "test"); }
+
+TEST(GoFormatFloat, MatchesGoJsonNumberEncoding) {
+  // Expected values are what Go's json.Marshal(float64) prints.
+  EXPECT_EQ(goFormatFloat(0), "0");
+  EXPECT_EQ(goFormatFloat(-0.0), "-0");
+  EXPECT_EQ(goFormatFloat(1500), "1500");
+  EXPECT_EQ(goFormatFloat(1.5), "1.5");
+  EXPECT_EQ(goFormatFloat(-2.25), "-2.25");
+  EXPECT_EQ(goFormatFloat(0.1), "0.1");
+  EXPECT_EQ(goFormatFloat(0.000001), "0.000001");  // 1e-6 is still 'f'
+  EXPECT_EQ(goFormatFloat(1e-7), "1e-7");          // 'e', "e-07" shortened
+  EXPECT_EQ(goFormatFloat(1.5e-7), "1.5e-7");
+  EXPECT_EQ(goFormatFloat(1.25e-10), "1.25e-10");
+  EXPECT_EQ(goFormatFloat(1e20), "100000000000000000000");
+  EXPECT_EQ(goFormatFloat(1e21), "1e+21");
+  EXPECT_EQ(goFormatFloat(1.23456789e23), "1.23456789e+23");
+  EXPECT_EQ(goFormatFloat(-1e21), "-1e+21");
+  // Shortest digits, zero-padded: Go never prints the binary expansion's tail.
+  EXPECT_EQ(goFormatFloat(12345678901234567890.0), "12345678901234567000");
+}
+
+TEST(GoReMarshal, SortsKeysAndNormalisesNumbers) {
+  Json j = parse(R"({"z":1,"a":{"y":1e3,"b":1.50,"c":[1,2.0,-0.5e1]},"M":null,"t":true})");
+  EXPECT_EQ(goReMarshal(j), R"({"M":null,"a":{"b":1.5,"c":[1,2,-5],"y":1000},"t":true,"z":1})");
+}
+
+TEST(GoReMarshal, IntegersBeyond2To53LosePrecisionLikeFloat64) {
+  EXPECT_EQ(goReMarshal(parse("9007199254740993")), "9007199254740992");
+  EXPECT_EQ(goReMarshal(parse("18446744073709551615")), "18446744073709552000");
+  EXPECT_EQ(goReMarshal(parse("-9223372036854775808")), "-9223372036854776000");
+}
+
+TEST(GoReMarshal, EscapesStringsAsGo) {
+  Json j = parse(R"({"a<b":"x&y>z","nl":"l1\nl2","u":"\u2028é"})");
+  EXPECT_EQ(goReMarshal(j), R"({"a\u003cb":"x\u0026y\u003ez","nl":"l1\nl2","u":"\u2028é"})");
+}
+
+TEST(GoReMarshal, KeysSortByteWiseNotCaseInsensitively) {
+  EXPECT_EQ(goReMarshal(parse(R"({"b":1,"B":2,"a":3,"_":4})")), R"({"B":2,"_":4,"a":3,"b":1})");
+}
+
+TEST(GoTypeName, NamesDecodedInterfaceTypes) {
+  EXPECT_EQ(goTypeName(parse("1")), "float64");
+  EXPECT_EQ(goTypeName(parse("1.5")), "float64");
+  EXPECT_EQ(goTypeName(parse("\"s\"")), "string");
+  EXPECT_EQ(goTypeName(parse("true")), "bool");
+  EXPECT_EQ(goTypeName(parse("null")), "<nil>");
+  EXPECT_EQ(goTypeName(parse("[]")), "[]interface {}");
+  EXPECT_EQ(goTypeName(parse("{}")), "map[string]interface {}");
+}
 
 struct SyntaxCase {
   std::string input;
@@ -62,8 +115,12 @@ INSTANTIATE_TEST_SUITE_P(
         SyntaxCase{std::string("\"a\x01") + "b\"", "invalid character '\\x01' in string literal"},
         SyntaxCase{"\\", "invalid character '\\\\' looking for beginning of value"},
         SyntaxCase{"{\"a\":1e+}", "invalid character '}' in exponent of numeric literal"},
-        SyntaxCase{"\xef\xbb\xbf{}",
-                   "invalid character '\xc3\xaf' looking for beginning of value"}));
+        SyntaxCase{"\xef\xbb\xbf{}", "invalid character '\xc3\xaf' looking for beginning of value"},
+        // A byte >= 0x80 is named as the Latin-1 rune, quoted like %q (loopback oracle).
+        SyntaxCase{"\xa0", "invalid character '\\u00a0' looking for beginning of value"},
+        SyntaxCase{"\xad", "invalid character '\\u00ad' looking for beginning of value"},
+        SyntaxCase{"\x85", "invalid character '\\u0085' looking for beginning of value"},
+        SyntaxCase{"\xe9", "invalid character '\xc3\xa9' looking for beginning of value"}));
 
 TEST(GoJsonSyntax, ValidDocumentsHaveNoError) {
   for (std::string ok : {"{}", "[]", "null", "true", "false", "0", "-0", "1", "-12.5e+3", "1E9",
@@ -91,10 +148,13 @@ TEST(GoJsonTypeErrors, Texts) {
   EXPECT_EQ(goValueTypeError(Json("x"), "types.NetConf"),
             "json: cannot unmarshal string into Go value of type types.NetConf");
   EXPECT_EQ(goJsonKind(Json(true)), "bool");
+  EXPECT_EQ(goJsonKind(Json("s")), "string");
+  EXPECT_EQ(goJsonKind(Json(7)), "number");
+  EXPECT_EQ(goJsonKind(Json::array()), "array");
   EXPECT_EQ(goJsonKind(Json(1.5)), "number");
   EXPECT_EQ(goJsonKind(Json::object()), "object");
   EXPECT_EQ(goJsonKind(Json()), "null");
 }
 
 }  // namespace
-}  // namespace cni::skel
+}  // namespace cni::spec
