@@ -11,24 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "src/ipam/text_file.h"
+
 namespace cni::ipam {
 namespace {
-
-std::string trimSpace(std::string_view s) {
-  constexpr std::string_view kWs = " \t\n\r\v\f";
-  size_t b = s.find_first_not_of(kWs);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(kWs);
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::optional<std::string> readFileText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Go's os.MkdirAll(dir, 0755).
 Status mkdirAll(const std::string& dir) {

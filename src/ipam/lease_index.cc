@@ -14,20 +14,13 @@
 
 #include "src/common/ip.h"
 #include "src/common/sha512.h"
+#include "src/ipam/text_file.h"
 
 namespace cni::ipam {
 namespace {
 
 constexpr std::string_view kIndexDir = "/.cnikit-index";
 constexpr std::string_view kStampName = "/stamp";
-
-std::string trimSpace(std::string_view s) {
-  constexpr std::string_view kWs = " \t\n\r\v\f";
-  size_t b = s.find_first_not_of(kWs);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(kWs);
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::string hexOf(std::string_view s) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -37,14 +30,6 @@ std::string hexOf(std::string_view s) {
     out += kDigits[c & 15];
   }
   return out;
-}
-
-std::optional<std::string> readSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Writes via a temporary file + rename so a crash never leaves a torn entry.
@@ -83,7 +68,7 @@ bool LeaseIndex::ensureFresh() {
   usable_ = false;
   auto mtime = dirMtime(net_dir_);
   if (!mtime) return false;
-  auto stamp = readSmallFile(net_dir_ + std::string(kIndexDir) + std::string(kStampName));
+  auto stamp = readFileText(net_dir_ + std::string(kIndexDir) + std::string(kStampName));
   if (stamp && *stamp == stampText(*mtime)) {
     usable_ = true;
     return true;
@@ -112,7 +97,7 @@ bool LeaseIndex::rebuild() {
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
     if (n == "." || n == ".." || !IpAddress::parse(n)) continue;
-    auto content = readSmallFile(net_dir_ + "/" + n);
+    auto content = readFileText(net_dir_ + "/" + n);
     if (!content) continue;
     std::string key = trimSpace(*content);
     if (key.find("\r\n") == std::string::npos) {
@@ -130,7 +115,7 @@ bool LeaseIndex::rebuild() {
 
 std::vector<std::string> LeaseIndex::lookup(const std::string& key) const {
   std::vector<std::string> out;
-  auto content = readSmallFile(entryPath(key));
+  auto content = readFileText(entryPath(key));
   if (!content) return out;
   std::istringstream in(*content);
   std::string line;
