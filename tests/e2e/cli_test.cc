@@ -153,3 +153,22 @@ TEST_F(CliTest, VersionListsEachPluginsVersions) {
 
 }  // namespace
 }  // namespace cni::e2e
+
+namespace cni::e2e {
+namespace {
+
+// The README's main job: pods attached, traffic proven, everything torn down.
+TEST_F(E2eTest, DemoAttachesPodsProvesTrafficAndLeavesNothing) {
+  auto r = testutil::run(cnikitBin() + " demo --pods 2 --subnet " + subnet(),
+                         {{"CNI_PATH", ourPluginDir() + ":" + kReferenceDir}});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("ICMP echo reply"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TCP echo"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK: every step succeeded"), std::string::npos) << r.out;
+  EXPECT_EQ(testutil::run("ls /run/netns | grep -c cnikit-demo-").out, "0\n")
+      << "demo namespaces removed";
+  EXPECT_EQ(testutil::run("ip -o link show | grep -c ' cnikit'").out, "0\n") << "bridge removed";
+}
+
+}  // namespace
+}  // namespace cni::e2e

@@ -5,7 +5,6 @@
 // then proves pod->gateway (ICMP echo) and pod->pod (TCP round trip) traffic, runs CHECK, detaches
 // everything, removes the namespaces and what the network left on the host, and prints per-step
 // timings. All state (result cache, IPAM leases) lives in a private directory under /run.
-#include <linux/rtnetlink.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,7 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "src/netlink/message.h"
+#include "src/netlink/link_set.h"
 #include "src/netlink/socket.h"
 #include "src/spec/result.h"
 #include "tools/cnikit/cli.h"
@@ -67,13 +66,12 @@ std::string ourPluginDir() {
   return (exe.parent_path().parent_path() / "cni-bin").string();
 }
 
+// The bridge plugin (like the reference) leaves the shared bridge for the next pod; the demo
+// removes it. Already gone is fine.
 Status deleteHostLink(const std::string& name) {
   CNI_ASSIGN_OR_RETURN(netlink::Socket sock, netlink::Socket::open());
-  netlink::Message m(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK);
-  ifinfomsg ifi{};
-  m.putHeader(ifi);
-  m.putString(IFLA_IFNAME, name);
-  return sock.request(m);
+  CNI_TRY(netlink::deleteLinkByName(sock, name));
+  return {};
 }
 
 struct Pod {
@@ -226,7 +224,6 @@ int cmdDemo(const GlobalOptions& g_in, const DemoOptions& d) {
     if (!p.name.empty()) (void)netns::NetNs::removeNamed(p.name);
   }
   auto t_teardown = Clock::now() - t1;
-  // The bridge plugin (like the reference) leaves the shared bridge for the next pod.
   if (auto s = deleteHostLink(bridge); !s) report("delete bridge " + bridge, s.error());
   std::error_code ec;
   std::filesystem::remove_all(state, ec);
