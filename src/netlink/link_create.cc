@@ -46,6 +46,18 @@ Message newLink(const LinkAttrs& a) {
   return m;
 }
 
+// IFLA_LINKINFO { IFLA_INFO_KIND = kind, IFLA_INFO_DATA { fill_data() } }: the shape every
+// kind-specific request shares.
+template <class F>
+void putLinkInfo(Message& m, std::string_view kind, F&& fill_data) {
+  Nest info = m.beginNest(IFLA_LINKINFO);
+  m.putString(IFLA_INFO_KIND, kind);
+  Nest data = m.beginNest(IFLA_INFO_DATA);
+  fill_data();
+  m.endNest(data);
+  m.endNest(info);
+}
+
 }  // namespace
 
 Message buildVethRequest(const VethOptions& o) {
@@ -100,61 +112,40 @@ Message buildBridgeVlanFilteringRequest(int bridge_index, bool on) {
   ifi.ifi_index = bridge_index;
   Message m(RTM_NEWLINK, 0);
   m.putHeader(ifi);
-  Nest info = m.beginNest(IFLA_LINKINFO);
-  m.putString(IFLA_INFO_KIND, "bridge");
-  Nest data = m.beginNest(IFLA_INFO_DATA);
-  m.putU8(IFLA_BR_VLAN_FILTERING, on ? 1 : 0);
-  m.endNest(data);
-  m.endNest(info);
+  putLinkInfo(m, "bridge", [&] { m.putU8(IFLA_BR_VLAN_FILTERING, on ? 1 : 0); });
   return m;
 }
 
 Message buildMacvlanRequest(const LinkAttrs& a, MacvlanMode mode) {
   Message m = newLink(a);
-  Nest info = m.beginNest(IFLA_LINKINFO);
-  m.putString(IFLA_INFO_KIND, "macvlan");
-  Nest data = m.beginNest(IFLA_INFO_DATA);
-  m.putU32(IFLA_MACVLAN_MODE, static_cast<uint32_t>(mode));
-  m.endNest(data);
-  m.endNest(info);
+  putLinkInfo(m, "macvlan", [&] { m.putU32(IFLA_MACVLAN_MODE, static_cast<uint32_t>(mode)); });
   return m;
 }
 
 Message buildIpvlanRequest(const LinkAttrs& a, IpvlanMode mode) {
   Message m = newLink(a);
-  Nest info = m.beginNest(IFLA_LINKINFO);
-  m.putString(IFLA_INFO_KIND, "ipvlan");
-  Nest data = m.beginNest(IFLA_INFO_DATA);
-  m.putU16(IFLA_IPVLAN_MODE, static_cast<uint16_t>(mode));
-  m.endNest(data);
-  m.endNest(info);
+  putLinkInfo(m, "ipvlan", [&] { m.putU16(IFLA_IPVLAN_MODE, static_cast<uint16_t>(mode)); });
   return m;
 }
 
 Message buildVlanRequest(const LinkAttrs& a, uint16_t vlan_id) {
   Message m = newLink(a);
-  Nest info = m.beginNest(IFLA_LINKINFO);
-  m.putString(IFLA_INFO_KIND, "vlan");
-  Nest data = m.beginNest(IFLA_INFO_DATA);
-  m.putU16(IFLA_VLAN_ID, vlan_id);
-  m.endNest(data);
-  m.endNest(info);
+  putLinkInfo(m, "vlan", [&] { m.putU16(IFLA_VLAN_ID, vlan_id); });
   return m;
 }
 
 Message buildVxlanRequest(const LinkAttrs& a, const VxlanOptions& o) {
   Message m = newLink(a);
-  Nest info = m.beginNest(IFLA_LINKINFO);
-  m.putString(IFLA_INFO_KIND, "vxlan");
-  Nest data = m.beginNest(IFLA_INFO_DATA);
-  m.putU32(IFLA_VXLAN_ID, o.vni);
-  if (o.local) m.putBytes(o.local->isV4() ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, o.local->bytes());
-  if (o.group) m.putBytes(o.group->isV4() ? IFLA_VXLAN_GROUP : IFLA_VXLAN_GROUP6, o.group->bytes());
-  if (o.underlay != 0) m.putU32(IFLA_VXLAN_LINK, static_cast<uint32_t>(o.underlay));
-  m.putU16(IFLA_VXLAN_PORT, htons(o.port));  // the one big-endian attribute here
-  m.putU8(IFLA_VXLAN_LEARNING, o.learning ? 1 : 0);
-  m.endNest(data);
-  m.endNest(info);
+  putLinkInfo(m, "vxlan", [&] {
+    m.putU32(IFLA_VXLAN_ID, o.vni);
+    if (o.local)
+      m.putBytes(o.local->isV4() ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, o.local->bytes());
+    if (o.group)
+      m.putBytes(o.group->isV4() ? IFLA_VXLAN_GROUP : IFLA_VXLAN_GROUP6, o.group->bytes());
+    if (o.underlay != 0) m.putU32(IFLA_VXLAN_LINK, static_cast<uint32_t>(o.underlay));
+    m.putU16(IFLA_VXLAN_PORT, htons(o.port));  // the one big-endian attribute here
+    m.putU8(IFLA_VXLAN_LEARNING, o.learning ? 1 : 0);
+  });
   return m;
 }
 
@@ -168,12 +159,7 @@ Message buildSimpleLinkRequest(const LinkAttrs& a, std::string_view kind) {
 
 Message buildVrfRequest(const LinkAttrs& a, uint32_t table) {
   Message m = newLink(a);
-  Nest info = m.beginNest(IFLA_LINKINFO);
-  m.putString(IFLA_INFO_KIND, "vrf");
-  Nest data = m.beginNest(IFLA_INFO_DATA);
-  m.putU32(IFLA_VRF_TABLE, table);
-  m.endNest(data);
-  m.endNest(info);
+  putLinkInfo(m, "vrf", [&] { m.putU32(IFLA_VRF_TABLE, table); });
   return m;
 }
 

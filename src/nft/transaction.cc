@@ -70,6 +70,30 @@ std::string elementsText(const Set& s) {
   return "{ " + t + " }";
 }
 
+// The delete and destroy variants of one object differ only in the message type (destroy, 6.3+,
+// succeeds when the object is already gone); one builder serves both.
+Message tableOp(uint16_t type, Family f, std::string_view table) {
+  Message m = nftMessage(type, static_cast<uint8_t>(f), 0);
+  m.putString(NFTA_TABLE_NAME, table);
+  return m;
+}
+
+Message chainOp(uint16_t type, Family f, std::string_view table, std::string_view chain) {
+  Message m = nftMessage(type, static_cast<uint8_t>(f), 0);
+  m.putString(NFTA_CHAIN_TABLE, table);
+  m.putString(NFTA_CHAIN_NAME, chain);
+  return m;
+}
+
+Message ruleOp(uint16_t type, Family f, std::string_view table, std::string_view chain,
+               uint64_t handle) {
+  Message m = nftMessage(type, static_cast<uint8_t>(f), 0);
+  m.putString(NFTA_RULE_TABLE, table);
+  m.putString(NFTA_RULE_CHAIN, chain);
+  putBe64(m, NFTA_RULE_HANDLE, handle);
+  return m;
+}
+
 }  // namespace
 
 void Transaction::push(std::string text, netlink::Message msg) {
@@ -180,32 +204,24 @@ Transaction& Transaction::flushChain(Family f, std::string_view table, std::stri
 }
 
 Transaction& Transaction::deleteTable(Family f, std::string_view table) {
-  Message m = nftMessage(NFT_MSG_DELTABLE, static_cast<uint8_t>(f), 0);
-  m.putString(NFTA_TABLE_NAME, table);
-  push("delete table " + prefix(f, table), std::move(m));
+  push("delete table " + prefix(f, table), tableOp(NFT_MSG_DELTABLE, f, table));
   return *this;
 }
 
 Transaction& Transaction::destroyTable(Family f, std::string_view table) {
-  Message m = nftMessage(kMsgDestroyTable, static_cast<uint8_t>(f), 0);
-  m.putString(NFTA_TABLE_NAME, table);
-  push("destroy table " + prefix(f, table), std::move(m));
+  push("destroy table " + prefix(f, table), tableOp(kMsgDestroyTable, f, table));
   return *this;
 }
 
 Transaction& Transaction::deleteChain(Family f, std::string_view table, std::string_view chain) {
-  Message m = nftMessage(NFT_MSG_DELCHAIN, static_cast<uint8_t>(f), 0);
-  m.putString(NFTA_CHAIN_TABLE, table);
-  m.putString(NFTA_CHAIN_NAME, chain);
-  push("delete chain " + prefix(f, table) + " " + std::string(chain), std::move(m));
+  push("delete chain " + prefix(f, table) + " " + std::string(chain),
+       chainOp(NFT_MSG_DELCHAIN, f, table, chain));
   return *this;
 }
 
 Transaction& Transaction::destroyChain(Family f, std::string_view table, std::string_view chain) {
-  Message m = nftMessage(kMsgDestroyChain, static_cast<uint8_t>(f), 0);
-  m.putString(NFTA_CHAIN_TABLE, table);
-  m.putString(NFTA_CHAIN_NAME, chain);
-  push("destroy chain " + prefix(f, table) + " " + std::string(chain), std::move(m));
+  push("destroy chain " + prefix(f, table) + " " + std::string(chain),
+       chainOp(kMsgDestroyChain, f, table, chain));
   return *this;
 }
 
@@ -219,25 +235,17 @@ Transaction& Transaction::deleteSet(Family f, std::string_view table, std::strin
 
 Transaction& Transaction::deleteRule(Family f, std::string_view table, std::string_view chain,
                                      uint64_t handle) {
-  Message m = nftMessage(NFT_MSG_DELRULE, static_cast<uint8_t>(f), 0);
-  m.putString(NFTA_RULE_TABLE, table);
-  m.putString(NFTA_RULE_CHAIN, chain);
-  putBe64(m, NFTA_RULE_HANDLE, handle);
   push("delete rule " + prefix(f, table) + " " + std::string(chain) + " handle " +
            std::to_string(handle),
-       std::move(m));
+       ruleOp(NFT_MSG_DELRULE, f, table, chain, handle));
   return *this;
 }
 
 Transaction& Transaction::destroyRule(Family f, std::string_view table, std::string_view chain,
                                       uint64_t handle) {
-  Message m = nftMessage(kMsgDestroyRule, static_cast<uint8_t>(f), 0);
-  m.putString(NFTA_RULE_TABLE, table);
-  m.putString(NFTA_RULE_CHAIN, chain);
-  putBe64(m, NFTA_RULE_HANDLE, handle);
   push("destroy rule " + prefix(f, table) + " " + std::string(chain) + " handle " +
            std::to_string(handle),
-       std::move(m));
+       ruleOp(kMsgDestroyRule, f, table, chain, handle));
   return *this;
 }
 

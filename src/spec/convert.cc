@@ -79,8 +79,9 @@ Expected<Result> from04xTo02x(const Result& from, std::string_view to) {
   return out;
 }
 
-// types100.convertFrom04x: interfaces keep name/mac/sandbox, ips lose "version".
-Expected<Result> from04xTo1x(const Result& from, std::string_view to) {
+// What 04x and 1.x results share field for field: dns, routes (one Go struct), and interfaces
+// with name/mac/sandbox (1.x's mtu/socketPath/pciID have no 04x counterpart either way).
+Result commonOf04xAnd1x(const Result& from, std::string_view to) {
   Result out;
   out.cni_version = std::string(to);
   out.dns = from.dns;
@@ -88,6 +89,12 @@ Expected<Result> from04xTo1x(const Result& from, std::string_view to) {
   for (const auto& i : from.interfaces) {
     out.interfaces.push_back({.name = i.name, .mac = i.mac, .sandbox = i.sandbox});
   }
+  return out;
+}
+
+// types100.convertFrom04x: interfaces keep name/mac/sandbox, ips lose "version".
+Expected<Result> from04xTo1x(const Result& from, std::string_view to) {
+  Result out = commonOf04xAnd1x(from, to);
   for (const auto& ip : from.ips) {
     out.ips.push_back({.interface = ip.interface, .address = ip.address, .gateway = ip.gateway});
   }
@@ -98,13 +105,7 @@ Expected<Result> from04xTo1x(const Result& from, std::string_view to) {
 // address gives "6", as Go's nil To4() does); interface mtu/socketPath/pciID are dropped. Routes
 // are copied whole: Go shares types.Route, so 1.1 route extras survive into 0.4.0 output.
 Expected<Result> from1xTo04x(const Result& from, std::string_view to) {
-  Result out;
-  out.cni_version = std::string(to);
-  out.dns = from.dns;
-  out.routes = from.routes;
-  for (const auto& i : from.interfaces) {
-    out.interfaces.push_back({.name = i.name, .mac = i.mac, .sandbox = i.sandbox});
-  }
+  Result out = commonOf04xAnd1x(from, to);
   for (const auto& ip : from.ips) {
     out.ips.push_back({.interface = ip.interface,
                        .address = ip.address,
