@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "plugins/multicall/registry.h"
+#include "src/pluginkit/ipam_exec.h"
 #include "src/skel/skel.h"
 
 namespace {
@@ -32,6 +33,8 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Main plugins call host-local/static in-process when CNI_PATH resolves them to this binary.
+  cni::pluginkit::setInProcessFinder(&cni::plugins::findPlugin);
   if (const auto* spec = cni::plugins::findPlugin(baseName(argc > 0 ? argv[0] : nullptr))) {
     return cni::skel::pluginMainProcess(*spec);
   }

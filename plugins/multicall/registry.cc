@@ -6,12 +6,18 @@
 
 namespace cni::plugins {
 
+namespace bridge {
+extern const skel::PluginSpec kSpec;
+}  // namespace bridge
 namespace host_local {
 extern const skel::PluginSpec kSpec;
 }  // namespace host_local
 namespace loopback {
 extern const skel::PluginSpec kSpec;
 }  // namespace loopback
+namespace ptp {
+extern const skel::PluginSpec kSpec;
+}  // namespace ptp
 namespace static_ipam {
 extern const skel::PluginSpec kSpec;
 }  // namespace static_ipam
@@ -19,9 +25,8 @@ extern const skel::PluginSpec kSpec;
 namespace {
 
 constexpr PluginEntry kPlugins[] = {
-    {"host-local", &host_local::kSpec},
-    {"loopback", &loopback::kSpec},
-    {"static", &static_ipam::kSpec},
+    {"bridge", &bridge::kSpec}, {"host-local", &host_local::kSpec}, {"loopback", &loopback::kSpec},
+    {"ptp", &ptp::kSpec},       {"static", &static_ipam::kSpec},
 };
 
 static_assert(std::ranges::is_sorted(kPlugins, {}, &PluginEntry::name),

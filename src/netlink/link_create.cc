@@ -68,6 +68,7 @@ Message buildVethRequest(const VethOptions& o) {
   host.master = o.host_master;
   host.up = o.host_up;
   host.group = o.host_group;
+  host.txqlen = o.txqlen;
   Message m = newLink(host);
   Nest info = m.beginNest(IFLA_LINKINFO);
   m.putString(IFLA_INFO_KIND, "veth");
@@ -80,6 +81,7 @@ Message buildVethRequest(const VethOptions& o) {
   p.mtu = o.mtu;
   p.mac = o.peer_mac;
   p.netns_fd = o.peer_netns_fd;
+  p.txqlen = o.txqlen;
   putCommon(m, p);
   m.endNest(peer);
   m.endNest(data);

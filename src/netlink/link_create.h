@@ -47,6 +47,7 @@ struct VethOptions {
   int host_master = 0;            // enslave the host end (bridge) at creation
   bool host_up = false;
   std::optional<uint32_t> host_group;
+  std::optional<uint32_t> txqlen;  // both ends (nullopt = kernel default, 1000)
 };
 
 struct BridgeOptions {

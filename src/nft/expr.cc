@@ -126,6 +126,22 @@ Stmt ifnameMatch(uint32_t key, std::string_view name, CmpOp op) {
   return s;
 }
 
+// The Ethernet header: destination at 0, source at 6, 6 bytes each. nft prints the address as
+// lower-case colon-separated hex, which is also what Go's net.HardwareAddr.String() gives.
+Stmt etherMatch(std::span<const uint8_t> mac, CmpOp op, bool source) {
+  static const char* digits = "0123456789abcdef";
+  std::string addr;
+  for (uint8_t b : mac) {
+    if (!addr.empty()) addr += ':';
+    addr += digits[b >> 4];
+    addr += digits[b & 15];
+  }
+  Stmt s;
+  s.text = std::string("ether ") + (source ? "saddr " : "daddr ") + cmpText(op) + addr;
+  s.exprs = {expr::payload(PayloadBase::kLink, source ? 6u : 0u, 6), expr::cmp(op, mac)};
+  return s;
+}
+
 Stmt natStmt(NatType type, const IpAddress& to, std::optional<uint16_t> port) {
   IpAddress addr = to.unmapped();
   const uint8_t nfproto = addr.isV6() ? NFPROTO_IPV6 : NFPROTO_IPV4;
@@ -323,6 +339,9 @@ Stmt nfproto(uint8_t proto) {
   s.exprs = {expr::meta(NFT_META_NFPROTO), expr::cmp(CmpOp::kEq, std::span(&proto, 1))};
   return s;
 }
+
+Stmt etherSaddr(std::span<const uint8_t> mac, CmpOp op) { return etherMatch(mac, op, true); }
+Stmt etherDaddr(std::span<const uint8_t> mac, CmpOp op) { return etherMatch(mac, op, false); }
 
 Stmt inSet(Field f, std::string_view set, bool invert) {
   Stmt s;

@@ -116,6 +116,11 @@ Stmt iifname(std::string_view name, CmpOp op = CmpOp::kEq);
 Stmt oifname(std::string_view name, CmpOp op = CmpOp::kEq);
 // "meta nfproto ipv4"
 Stmt nfproto(uint8_t proto);
+// "ether saddr 0a:58:0a:00:00:05" / "ether daddr != ...": the link-layer header, as matched in
+// bridge-family tables (where nft adds no dependency for it). `mac` must be 6 bytes (parse text
+// with netlink::parseMac first).
+Stmt etherSaddr(std::span<const uint8_t> mac, CmpOp op = CmpOp::kEq);
+Stmt etherDaddr(std::span<const uint8_t> mac, CmpOp op = CmpOp::kEq);
 // "ip saddr @allowed" / "tcp dport != @ports"
 Stmt inSet(Field f, std::string_view set, bool invert = false);
 // "fib daddr type local"

@@ -99,7 +99,7 @@ struct Rule {
   std::string table;
   std::string chain;
   std::vector<Stmt> stmts;
-  std::string comment;  // <= 127 bytes (longer is cut, as knftables does)
+  std::string comment;  // <= 128 bytes (longer is cut, as knftables does)
 
   // The expressions in encoding order, with the `meta nfproto` dependency inserted where the
   // table family needs it (see expr.h).

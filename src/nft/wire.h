@@ -36,7 +36,7 @@ constexpr uint16_t nftType(uint16_t msg) {
 // one-byte type, a one-byte length, the value. Comments are NUL-terminated strings (<= 128 bytes
 // with the NUL); nft prints them as `comment "..."`.
 inline constexpr uint8_t kUdataComment = 0;  // NFTNL_UDATA_{TABLE,CHAIN,RULE}_COMMENT
-inline constexpr size_t kCommentMax = 127;   // bytes of text (128 with the NUL)
+inline constexpr size_t kCommentMax = 128;   // bytes of text (129 with the NUL): nft's limit
 
 // Encodes a comment the way nft does; empty in, empty out.
 std::vector<uint8_t> commentUdata(std::string_view comment);

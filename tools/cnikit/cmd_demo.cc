@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "src/invoke/find.h"
 #include "src/netlink/link_set.h"
 #include "src/netlink/socket.h"
+#include "src/nft/list.h"
 #include "src/spec/result.h"
 #include "tools/cnikit/cli.h"
 #include "tools/cnikit/probe.h"
@@ -27,8 +29,10 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kLoopbackConf =
     R"({"cniVersion":"1.1.0","name":"cni-loopback","plugins":[{"type":"loopback"}]})";
 
-// The embedded default pod network: a bridge with host-local IPAM. cniVersion 1.0.0 so that any
-// bridge found in CNI_PATH (ours or the reference) can serve it.
+// The embedded default pod network: a bridge with host-local IPAM and masquerade on (what a
+// node's default network looks like; the demo's traffic never leaves the subnet, so nothing is
+// actually NATed). cniVersion 1.0.0 so that any bridge found in CNI_PATH (ours first by
+// default, or the reference) can serve it.
 constexpr const char* kPodConfTemplate = R"({
   "cniVersion": "1.0.0",
   "name": "cnikit-demo",
@@ -37,7 +41,7 @@ constexpr const char* kPodConfTemplate = R"({
       "type": "bridge",
       "bridge": "@BRIDGE@",
       "isGateway": true,
-      "ipMasq": false,
+      "ipMasq": true,
       "hairpinMode": true,
       "ipam": {
         "type": "host-local",
@@ -64,6 +68,27 @@ std::string ourPluginDir() {
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return {};
   return (exe.parent_path().parent_path() / "cni-bin").string();
+}
+
+constexpr std::string_view kMasqTable = "cni_plugins_masquerade";
+
+// Whether the host already has the bridge plugin's masquerade table (then it is not ours to
+// remove at the end).
+bool masqTableExists() {
+  auto sock = nft::NfSocket::open();
+  if (!sock) return false;
+  auto t = nft::findTable(*sock, nft::Family::kInet, kMasqTable);
+  return t && t->has_value();
+}
+
+// Removes the masquerade table the demo's pods caused, if no rule of anyone else is in it.
+Status removeMasqTableIfUnused() {
+  CNI_ASSIGN_OR_RETURN(nft::NfSocket sock, nft::NfSocket::open());
+  CNI_ASSIGN_OR_RETURN(auto rules,
+                       nft::listRules(sock, nft::Family::kInet, kMasqTable, "masq_checks"));
+  if (!rules.empty()) return {};
+  CNI_TRY(nft::deleteTableIfExists(sock, nft::Family::kInet, kMasqTable));
+  return {};
 }
 
 // The bridge plugin (like the reference) leaves the shared bridge for the next pod; the demo
@@ -120,7 +145,13 @@ int cmdDemo(const GlobalOptions& g_in, const DemoOptions& d) {
   }
   std::printf("cnikit demo: %d pods on network \"%s\" (bridge %s, subnet %s)\n", d.pods,
               pod_list->name.c_str(), bridge.c_str(), d.subnet.c_str());
-  std::printf("CNI_PATH=%s\nstate: %s\n\n", g.cni_path.c_str(), state.c_str());
+  std::printf("CNI_PATH=%s\nstate: %s\n", g.cni_path.c_str(), state.c_str());
+  for (const char* plugin : {"loopback", "bridge", "host-local"}) {
+    auto path = invoke::findInPath(plugin, invoke::splitPath(g.cni_path));
+    std::printf("  %-10s %s\n", plugin, path ? path->c_str() : path.error().msg.c_str());
+  }
+  std::printf("\n");
+  const bool masq_table_before = masqTableExists();
 
   std::vector<Pod> pods(static_cast<size_t>(d.pods));
   int failures = 0;
@@ -225,6 +256,9 @@ int cmdDemo(const GlobalOptions& g_in, const DemoOptions& d) {
   }
   auto t_teardown = Clock::now() - t1;
   if (auto s = deleteHostLink(bridge); !s) report("delete bridge " + bridge, s.error());
+  if (!masq_table_before) {
+    if (auto s = removeMasqTableIfUnused(); !s) report("remove masquerade table", s.error());
+  }
   std::error_code ec;
   std::filesystem::remove_all(state, ec);
 

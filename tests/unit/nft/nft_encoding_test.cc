@@ -126,8 +126,8 @@ TEST(NftUdata, CommentTlvAsNftWritesIt) {
   EXPECT_EQ(commentFromUdata(Bytes{0x00, 0x09, 'a'}), "");  // truncated
   std::string longc(200, 'c');
   Bytes u = commentUdata(longc);
-  EXPECT_EQ(u[1], 128);  // 127 characters + NUL: nft's limit
-  EXPECT_EQ(commentFromUdata(u), std::string(127, 'c'));
+  EXPECT_EQ(u[1], 129);  // 128 characters + NUL: nft's limit
+  EXPECT_EQ(commentFromUdata(u), std::string(128, 'c'));
 }
 
 TEST(NftRule, InetTablesGetOneNfprotoGuardPerFamilySwitch) {
