@@ -32,6 +32,7 @@
 #include "src/netlink/link_create.h"
 #include "src/netlink/link_set.h"
 #include "src/netns/netns.h"
+#include "src/nft/nfsocket.h"
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
 #include "src/pluginkit/masq.h"
@@ -377,21 +378,18 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   return spec::encodeResult(out);
 }
 
-// nft state of one attachment; absent = success.
-Status teardownNft(const skel::CmdArgs& args, const BridgeConf& c) {
+// nft state of one attachment; absent = success. Runs on the caller's socket, which it keeps
+// open until after the veth is gone (see pluginkit::teardownIpMasq).
+Status teardownNft(nft::NfSocket& sock, const skel::CmdArgs& args, const BridgeConf& c) {
   if (c.macspoofchk) {
     // The reference only logs a failed spoof-check teardown; DEL must not fail on it either.
-    (void)pluginkit::teardownSpoofCheck(pluginkit::spoofCheckId(args.container_id, args.ifname));
+    (void)pluginkit::teardownSpoofCheck(sock,
+                                        pluginkit::spoofCheckId(args.container_id, args.ifname));
   }
   if (c.layer3() && c.ip_masq) {
-    CNI_TRY(pluginkit::teardownIpMasq(c.net.name, args.ifname, args.container_id));
+    CNI_TRY(pluginkit::teardownIpMasq(sock, c.net.name, args.ifname, args.container_id));
   }
   return {};
-}
-
-Status ipamRelease(const skel::CmdArgs& args, const BridgeConf& c) {
-  if (!c.layer3()) return {};
-  return pluginkit::ipamDel(c.net.ipam_type, args);
 }
 
 Status cmdDel(const skel::CmdArgs& args) {
@@ -401,7 +399,12 @@ Status cmdDel(const skel::CmdArgs& args) {
     // A namespace already removed by the runtime is not an error (kubernetes#43014).
     CNI_ASSIGN_OR_RETURN(ns, netns::NetNs::openIfExists(args.netns));
   }
-  CNI_TRY(teardownNft(args, c));
+  // Declared first, closed last: after the veth deletion below.
+  std::optional<nft::NfSocket> nfs;
+  if (c.macspoofchk || (c.layer3() && c.ip_masq)) {
+    CNI_ASSIGN_OR_RETURN(nfs, nft::NfSocket::open());
+    CNI_TRY(teardownNft(*nfs, args, c));
+  }
   if (ns) {
     CNI_TRY(ns->run([&]() -> Status {
       CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
@@ -410,7 +413,8 @@ Status cmdDel(const skel::CmdArgs& args) {
       return {};
     }));
   }
-  return ipamRelease(args, c);
+  if (!c.layer3()) return {};
+  return pluginkit::ipamDel(c.net.ipam_type, args);
 }
 
 Status cmdGc(const skel::CmdArgs& args) {

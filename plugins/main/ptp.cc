@@ -19,6 +19,7 @@
 #include "src/netlink/link_set.h"
 #include "src/netlink/route.h"
 #include "src/netns/netns.h"
+#include "src/nft/nfsocket.h"
 #include "src/pluginkit/conf_fields.h"
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
@@ -202,7 +203,12 @@ Status cmdDel(const skel::CmdArgs& args) {
   if (!args.netns.empty()) {
     CNI_ASSIGN_OR_RETURN(ns, netns::NetNs::openIfExists(args.netns));
   }
-  if (c.ip_masq) CNI_TRY(pluginkit::teardownIpMasq(c.net.name, args.ifname, args.container_id));
+  // Kept open until after the veth deletion (see pluginkit::teardownIpMasq).
+  std::optional<nft::NfSocket> nfs;
+  if (c.ip_masq) {
+    CNI_ASSIGN_OR_RETURN(nfs, nft::NfSocket::open());
+    CNI_TRY(pluginkit::teardownIpMasq(*nfs, c.net.name, args.ifname, args.container_id));
+  }
   if (ns) {
     CNI_TRY(ns->run([&]() -> Status {
       CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());

@@ -183,6 +183,11 @@ Status setupIpMasq(std::string_view network, std::string_view ifname, std::strin
 Status teardownIpMasq(std::string_view network, std::string_view ifname,
                       std::string_view container_id) {
   CNI_ASSIGN_OR_RETURN(nft::NfSocket s, nft::NfSocket::open());
+  return teardownIpMasq(s, network, ifname, container_id);
+}
+
+Status teardownIpMasq(nft::NfSocket& s, std::string_view network, std::string_view ifname,
+                      std::string_view container_id) {
   // Finds first and sends nothing when there is nothing to delete.
   CNI_TRY_CTX(nft::deleteRulesByComment(s, Family::kInet, kMasqTable, kMasqChain,
                                         masqInstanceHash(network, ifname, container_id)),

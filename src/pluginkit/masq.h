@@ -24,6 +24,7 @@
 
 #include "src/common/error.h"
 #include "src/common/ip.h"
+#include "src/nft/nfsocket.h"
 #include "src/spec/cni_args.h"
 
 namespace cni::pluginkit {
@@ -45,6 +46,12 @@ Status setupIpMasq(std::string_view network, std::string_view ifname, std::strin
                    const std::vector<IpPrefix>& addresses);
 // DEL: removes the instance's rules; nothing there = success, and nothing is sent.
 Status teardownIpMasq(std::string_view network, std::string_view ifname,
+                      std::string_view container_id);
+// The same on the caller's socket. Closing a netfilter socket right after a deletion waits for
+// nf_tables' deferred destroy (a grace period, ~10-16 ms); a DEL that keeps the socket open
+// until after it deleted the pod's veth gets that wait for free under the veth's own grace
+// period (docs kernel-floor).
+Status teardownIpMasq(nft::NfSocket& sock, std::string_view network, std::string_view ifname,
                       std::string_view container_id);
 
 struct Attachment {

@@ -81,8 +81,7 @@ Status setup(std::string_view host_iface, std::string_view container_mac, std::s
   return tx.commit(s);
 }
 
-Status teardown(std::string_view id) {
-  CNI_ASSIGN_OR_RETURN(nft::NfSocket s, nft::NfSocket::open());
+Status teardown(nft::NfSocket& s, std::string_view id) {
   CNI_ASSIGN_OR_RETURN(auto jumps, findJumpRules(s, id));
   CNI_ASSIGN_OR_RETURN(auto chains, nft::listChains(s, Family::kBridge, kTable));
   const std::string iface_chain = ifaceChain(id), mac_chain = macChain(id);
@@ -119,9 +118,14 @@ Status setupSpoofCheck(std::string_view host_iface, std::string_view container_m
   return {};
 }
 
-Status teardownSpoofCheck(std::string_view id) {
-  CNI_TRY_CTX(teardown(id), "failed to teardown spoof-check");
+Status teardownSpoofCheck(nft::NfSocket& sock, std::string_view id) {
+  CNI_TRY_CTX(teardown(sock, id), "failed to teardown spoof-check");
   return {};
+}
+
+Status teardownSpoofCheck(std::string_view id) {
+  CNI_ASSIGN_OR_RETURN(nft::NfSocket s, nft::NfSocket::open());
+  return teardownSpoofCheck(s, id);
 }
 
 }  // namespace cni::pluginkit

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "src/common/error.h"
+#include "src/nft/nfsocket.h"
 
 namespace cni::pluginkit {
 
@@ -29,5 +30,7 @@ Status setupSpoofCheck(std::string_view host_iface, std::string_view container_m
 // Removes the jump rule(s) in PREROUTING and both per-port chains; absent = success, and
 // nothing is sent when there is nothing to remove.
 Status teardownSpoofCheck(std::string_view id);
+// The same on the caller's socket (keep it open past the veth deletion: see teardownIpMasq).
+Status teardownSpoofCheck(nft::NfSocket& sock, std::string_view id);
 
 }  // namespace cni::pluginkit

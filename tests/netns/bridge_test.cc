@@ -309,5 +309,23 @@ TEST_F(BridgeTest, CheckNoticesAMissingAddress) {
   EXPECT_EQ(call("bridge", "DEL", pod.path(), "ctr1", c).exit_code, 0);
 }
 
+// Go's encoding/json matches keys case-insensitively when there is no exact match, and
+// runtimes differ in capitalisation: the same config with other-cased keys behaves the same.
+TEST_F(BridgeTest, KeysMatchCaseInsensitivelyAsInGo) {
+  auto& pod = addPod();
+  const std::string c = R"({"cniVersion":"1.0.0","name":"brnet","type":"bridge","Bridge":")" +
+                        std::string(kBridge) +
+                        R"(","IsGateway":true,"MTU":1400,"IPMasq":true,"ipam":{"type":)"
+                        R"("host-local","Subnet":"10.99.0.0/24","dataDir":")" +
+                        dataDir() + R"("}})";
+  Json r = add("bridge", pod.path(), "ctr1", c);
+  EXPECT_EQ(r["interfaces"][0]["name"], kBridge) << r.dump();
+  EXPECT_EQ(addrs(node(), kBridge), std::vector<std::string>{"10.99.0.1/24"});
+  EXPECT_EQ(link(pod, "eth0")->mtu, 1400u);
+  EXPECT_EQ(masqRules(), 1u);
+  EXPECT_EQ(call("bridge", "DEL", pod.path(), "ctr1", c).exit_code, 0);
+  EXPECT_EQ(masqRules(), 0u);
+}
+
 }  // namespace
 }  // namespace cni::plugintest
