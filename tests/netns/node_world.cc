@@ -33,6 +33,7 @@ Outcome NodeWorld::call(std::string_view type, std::string_view cmd, std::string
                         std::string_view bin_dir) const {
   const std::string dir = bin_dir.empty() ? ourBinDir() : std::string(bin_dir);
   auto env = cniEnv(cmd, netns, cid, ifname, dir);
+  if (!cni_args_.empty()) env["CNI_ARGS"] = cni_args_;
   const std::string path = dir + "/" + std::string(type);
   std::string input(stdin_data);
   auto out = node_->run([&] { return runProcess(path, {}, env, input); });

@@ -41,6 +41,8 @@ class NodeWorld : public ::testing::Test {
   testutil::TestNetNs& addPod();
   const testutil::TestNetNs& node() const { return *node_; }
   std::string dataDir() const { return (dir_.path() / "ipam").string(); }
+  // CNI_ARGS for the following calls ("" = unset).
+  void setCniArgs(std::string args) { cni_args_ = std::move(args); }
 
   // Runs build/cni-bin/<type> inside the node namespace with the CNI_* environment.
   Outcome call(std::string_view type, std::string_view cmd, std::string_view netns,
@@ -68,6 +70,7 @@ class NodeWorld : public ::testing::Test {
   testutil::TempDir dir_;
   std::unique_ptr<testutil::TestNetNs> node_;
   std::vector<std::unique_ptr<testutil::TestNetNs>> pods_;
+  std::string cni_args_;
 };
 
 }  // namespace cni::plugintest
