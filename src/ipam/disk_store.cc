@@ -91,9 +91,15 @@ Expected<bool> DiskStore::reserve(const FileLock&, std::string_view container_id
   }
   index_.add(key, name);
   std::string last = dir_ + "/last_reserved_ip." + std::to_string(range_id);
-  UniqueFd lf(::open(last.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  // Overwritten in place and then cut to length, not O_TRUNC'd: truncating to zero frees the
+  // file's block and ext4 discards it synchronously (0.2-1 ms per ADD); the same bytes end up
+  // in the file either way, and every reader (ours, Go's) reads it under the lock.
+  UniqueFd lf(::open(last.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   if (!lf) return fail(goErrnoError("open " + last, errno));
   CNI_TRY(writeWhole(lf.get(), name, last));
+  if (::ftruncate(lf.get(), static_cast<off_t>(name.size())) != 0) {
+    return fail(goErrnoError("truncate " + last, errno));
+  }
   return true;
 }
 

@@ -1,0 +1,657 @@
+// plugins/meta/tuning.cc — the tuning meta plugin (reference doc §6.17): chained after an
+// interface plugin, it changes network sysctls and interface attributes inside the pod netns.
+//
+//   ADD    needs prevResult. Writes every `sysctl` (keys must resolve under /proc/sys/net/ of the
+//          pod netns, `IFNAME` stands for CNI_IFNAME, optional regex allowlist
+//          /etc/cni/tuning/allowlist.conf), backs up the interface's current mac/promisc/mtu/
+//          allmulti/txQLen to <dataDir>/<containerID>_<ifname>.json, then applies `mac`,
+//          `promisc`, `mtu`, `allmulti`, `txQLen`. Output: prevResult (the interface's new MAC
+//          in it), converted to the config's version.
+//   DEL    restores the backup and removes it; always succeeds (as the reference).
+//   CHECK  compares the sysctls and attributes with the config.
+//   GC     removes backups of this network's attachments that are no longer valid.
+//
+// Overrides, in the reference's order (last wins): CNI_ARGS MAC, runtimeConfig.mac, then
+// args.cni.{sysctl,mac,promisc,mtu,allmulti,txQLen}.
+//
+// Deliberate differences from the Go reference (v1.1.1 installed, HEAD features included):
+//   * every sysctl key is validated before the first write, so a bad key changes nothing (Go
+//     writes in random map order and stops at the bad one); writes go in key order;
+//   * DEL also drops the backup when the interface or the netns is already gone (Go keeps the
+//     file forever); CHECK compares MACs as addresses, not strings, and names booleans instead of
+//     Go's pointer values in its all-multicast message;
+//   * the backup records network/containerID/ifname too (Go ignores unknown fields both ways),
+//     which lets GC tell this network's files apart in the shared default dataDir; backups
+//     without them (written by the Go plugin) are never collected;
+//   * no gratuitous ARP after a MAC change (v1.1.1 sends one, HEAD does not).
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "src/common/errno_text.h"
+#include "src/common/unique_fd.h"
+#include "src/netlink/attr.h"
+#include "src/netlink/link.h"
+#include "src/netlink/link_set.h"
+#include "src/netns/netns.h"
+#include "src/pluginkit/conf_fields.h"
+#include "src/skel/netconf.h"
+#include "src/skel/skel.h"
+#include "src/spec/cni_args.h"
+#include "src/spec/go_json.h"
+#include "src/spec/result.h"
+#include "src/spec/version.h"
+
+namespace cni::plugins::tuning {
+namespace {
+
+namespace fs = std::filesystem;
+using netlink::Socket;
+
+constexpr std::string_view kDefaultDataDir = "/run/cni/tuning";
+constexpr std::string_view kAllowlistFile = "/etc/cni/tuning/allowlist.conf";
+
+// Go plugins return plain errors: code 999, no details.
+Error plain(Error e, std::string_view ctx = {}) {
+  e.code = ErrorCode::kInternal;
+  e.details.clear();
+  if (!ctx.empty()) e.withContext(ctx);
+  return e;
+}
+std::unexpected<Error> failPlain(std::string msg) {
+  return fail(ErrorCode::kInternal, std::move(msg));
+}
+
+struct TuningConf {
+  skel::NetConf net;
+  std::string data_dir;
+  std::map<std::string, std::string> sysctl;
+  std::string mac;
+  bool promisc = false;
+  int mtu = 0;
+  std::optional<bool> allmulti;
+  std::optional<int> txqlen;
+  std::vector<pluginkit::Attachment> valid_attachments;
+
+  bool changesLink() const { return !mac.empty() || mtu != 0 || promisc || allmulti || txqlen; }
+};
+
+Status readSysctlMap(const Json& obj, std::string_view path,
+                     std::map<std::string, std::string>* out) {
+  const Json* v = pluginkit::FieldReader(obj, std::string(path)).raw("sysctl");
+  if (!v) return {};
+  if (!v->is_object()) {
+    return failPlain(
+        spec::goFieldTypeError(*v, std::string(path) + ".sysctl", "map[string]string"));
+  }
+  for (const auto& [k, val] : v->items()) {
+    if (val.is_null()) continue;
+    if (!val.is_string()) {
+      return failPlain(spec::goFieldTypeError(val, std::string(path) + ".sysctl", "string"));
+    }
+    (*out)[k] = val.get<std::string>();
+  }
+  return {};
+}
+
+Expected<TuningConf> parseConf(std::string_view stdin_data, std::string_view env_args) {
+  TuningConf c;
+  auto net = skel::parseNetConf(stdin_data);
+  if (!net) return fail(plain(net.error(), "failed to load netconf"));
+  c.net = std::move(*net);
+  const Json& raw = c.net.raw;
+  pluginkit::FieldReader f(raw, "TuningConf");
+  Status s = f.string("dataDir", &c.data_dir);
+  if (s) s = readSysctlMap(raw, "TuningConf", &c.sysctl);
+  if (s) s = f.string("mac", &c.mac);
+  if (s) s = f.boolean("promisc", &c.promisc);
+  if (s) s = f.integer("mtu", &c.mtu);
+  if (s) {
+    if (const Json* v = f.raw("allmulti")) {
+      if (!v->is_boolean()) {
+        s = fail(f.typeError(*v, "allmulti", "bool"));
+      } else {
+        c.allmulti = v->get<bool>();
+      }
+    }
+  }
+  if (s) s = f.optionalInteger("txQLen", &c.txqlen);
+  std::string rc_mac;
+  if (s) {
+    if (const Json* rc = f.raw("runtimeConfig")) {
+      s = pluginkit::FieldReader(*rc, "TuningConf.runtimeConfig").string("mac", &rc_mac);
+    }
+  }
+  // args.cni.*
+  const Json* cni_args = nullptr;
+  if (s) {
+    if (const Json* a = f.raw("args"); a && a->is_object()) {
+      cni_args = pluginkit::FieldReader(*a, "TuningConf.args").raw("cni");
+      if (cni_args && !cni_args->is_object()) cni_args = nullptr;
+    }
+  }
+  TuningConf args_over;
+  std::optional<std::string> a_mac;
+  std::optional<int> a_mtu, a_txqlen;
+  std::optional<bool> a_promisc, a_allmulti;
+  if (s && cni_args) {
+    pluginkit::FieldReader a(*cni_args, "IPAMArgs");
+    s = readSysctlMap(*cni_args, "IPAMArgs", &args_over.sysctl);
+    if (s) s = a.optionalString("mac", &a_mac);
+    if (s) s = a.optionalInteger("mtu", &a_mtu);
+    if (s) s = a.optionalInteger("txQLen", &a_txqlen);
+    for (auto [key, out] : {std::pair{"promisc", &a_promisc}, std::pair{"allmulti", &a_allmulti}}) {
+      if (!s) break;
+      if (const Json* v = a.raw(key)) {
+        if (!v->is_boolean()) {
+          s = fail(a.typeError(*v, key, "bool"));
+        } else {
+          *out = v->get<bool>();
+        }
+      }
+    }
+  }
+  if (!s) return fail(plain(s.error(), "failed to load netconf"));
+
+  if (c.data_dir.empty()) c.data_dir = kDefaultDataDir;
+  if (!env_args.empty()) {
+    static constexpr std::string_view kKnown[] = {"MAC"};
+    auto loaded = spec::loadArgs(env_args, kKnown);
+    if (!loaded) return fail(plain(loaded.error()));
+    if (const std::string* m = loaded->get("MAC"); m && !m->empty()) c.mac = *m;
+  }
+  if (!rc_mac.empty()) c.mac = rc_mac;
+  for (auto& [k, v] : args_over.sysctl) c.sysctl[k] = v;
+  if (a_mac) c.mac = *a_mac;
+  if (a_promisc) c.promisc = *a_promisc;
+  if (a_mtu) c.mtu = *a_mtu;
+  if (a_allmulti) c.allmulti = a_allmulti;
+  if (a_txqlen) c.txqlen = a_txqlen;
+  c.valid_attachments = pluginkit::validAttachments(raw);
+  return c;
+}
+
+// HEAD's duplicate check: the same key twice in a "sysctl" object is refused (nlohmann keeps
+// only the last, so the raw text is scanned).
+class DupSysctlScan : public nlohmann::json_sax<Json> {
+ public:
+  bool duplicate = false;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    ++depth_;
+    in_sysctl_ = depth_ == 2 && last_top_key_is_sysctl_;
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (depth_ == 1) last_top_key_is_sysctl_ = equalsIgnoreCase(k, "sysctl");
+    if (depth_ == 2 && in_sysctl_ && !seen_.insert(k).second) duplicate = true;
+    return true;
+  }
+  bool end_object() override {
+    if (depth_ == 2) in_sysctl_ = false;
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    ++depth_;
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  static bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) !=
+          std::tolower(static_cast<unsigned char>(b[i]))) {
+        return false;
+      }
+    }
+    return true;
+  }
+  int depth_ = 0;
+  bool last_top_key_is_sysctl_ = false;
+  bool in_sysctl_ = false;
+  std::set<std::string> seen_;
+};
+
+Status checkDuplicateSysctls(std::string_view stdin_data) {
+  DupSysctlScan scan;
+  (void)Json::sax_parse(stdin_data, &scan, nlohmann::json::input_format_t::json, false);
+  if (scan.duplicate) return failPlain("duplicated sysctl keys are not allowed");
+  return {};
+}
+
+// The allowlist: one regex per non-blank line; absent file = no restriction.
+Status validateAllowlist(const TuningConf& c) {
+  std::error_code ec;
+  if (!fs::exists(kAllowlistFile, ec)) return {};
+  std::ifstream in{std::string(kAllowlistFile)};
+  if (!in) {
+    return failPlain("open " + std::string(kAllowlistFile) + ": " + goErrnoText(errno));
+  }
+  std::vector<std::string> allow;
+  for (std::string line; std::getline(in, line);) {
+    const auto b = line.find_first_not_of(" \t\r\n\v\f");
+    if (b == std::string::npos) continue;
+    const auto e = line.find_last_not_of(" \t\r\n\v\f");
+    allow.push_back(line.substr(b, e - b + 1));
+  }
+  for (const auto& [key, value] : c.sysctl) {
+    bool match = false;
+    for (const std::string& pattern : allow) {
+      try {
+        if (std::regex_search(key, std::regex(pattern, std::regex::ECMAScript))) {
+          match = true;
+          break;
+        }
+      } catch (const std::regex_error& e) {
+        return failPlain("error parsing regexp: " + std::string(e.what()) + ": `" + pattern + "`");
+      }
+    }
+    if (!match) {
+      std::string list = "[";
+      for (size_t i = 0; i < allow.size(); ++i) list += (i ? " " : "") + allow[i];
+      return failPlain("Sysctl " + key +
+                       " is not allowed. Only the following sysctls are allowed: " + list + "]");
+    }
+  }
+  return {};
+}
+
+// "net.ipv4.conf.IFNAME.arp_notify" -> "/proc/sys/net/ipv4/conf/eth0/arp_notify", lexically
+// cleaned; anything that does not stay under /proc/sys/net/ is refused.
+Expected<std::string> sysctlPath(std::string_view key, std::string_view ifname) {
+  std::string k(key);
+  std::replace(k.begin(), k.end(), '.', '/');
+  if (auto pos = k.find("IFNAME"); pos != std::string::npos) k.replace(pos, 6, ifname);
+  const std::string path = fs::path("/proc/sys/" + k).lexically_normal().string();
+  if (!path.starts_with("/proc/sys/net/")) {
+    return failPlain("invalid net sysctl key: \"" + std::string(key) + "\"");
+  }
+  return path;
+}
+
+// Opens every file first, so a missing or read-only key fails before any value is written.
+Status writeFiles(const std::vector<std::pair<std::string, std::string>>& writes) {
+  std::vector<UniqueFd> fds;
+  for (const auto& [path, value] : writes) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) return failPlain("open " + path + ": " + goErrnoText(errno));
+    fds.push_back(std::move(fd));
+  }
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const std::string& value = writes[i].second;
+    if (::write(fds[i].get(), value.data(), value.size()) < 0) {
+      return failPlain("write " + writes[i].first + ": " + goErrnoText(errno));
+    }
+  }
+  return {};
+}
+
+// ---- link attributes the netlink layer does not model (txqlen, allmulti) ----
+
+struct LinkState {
+  netlink::Link link;
+  uint32_t txqlen = 0;
+};
+
+Expected<LinkState> linkState(Socket& sock, std::string_view name) {
+  CNI_ASSIGN_OR_RETURN(netlink::Link link, netlink::getLinkByName(sock, name));
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = link.index;
+  netlink::Message m(RTM_GETLINK, 0);
+  m.putHeader(ifi).putU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+  CNI_ASSIGN_OR_RETURN(auto msgs, sock.query(m));
+  LinkState st{.link = std::move(link)};
+  for (const auto& msg : msgs) {
+    if (msg.type() != RTM_NEWLINK) continue;
+    CNI_ASSIGN_OR_RETURN(netlink::AttrList attrs, msg.attrs(sizeof(ifinfomsg)));
+    if (const netlink::Attr* a = attrs.find(IFLA_TXQLEN)) st.txqlen = a->u32().value_or(0);
+  }
+  return st;
+}
+
+Status setAllmulti(Socket& sock, int index, bool on) {
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = index;
+  ifi.ifi_flags = on ? IFF_ALLMULTI : 0;
+  ifi.ifi_change = IFF_ALLMULTI;
+  netlink::Message m(RTM_SETLINK, 0);
+  m.putHeader(ifi);
+  return sock.request(m);
+}
+
+Status setTxQLen(Socket& sock, int index, int qlen) {
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = index;
+  netlink::Message m(RTM_SETLINK, 0);
+  m.putHeader(ifi).putU32(IFLA_TXQLEN, static_cast<uint32_t>(qlen));
+  return sock.request(m);
+}
+
+// The reference's per-attribute steps, with its error texts.
+Expected<int> linkIndex(Socket& sock, std::string_view ifname) {
+  auto l = netlink::getLinkByName(sock, ifname);
+  if (!l) return fail(plain(l.error(), "failed to get \"" + std::string(ifname) + "\""));
+  return l->index;
+}
+Status changeMac(Socket& sock, std::string_view ifname, std::string_view mac) {
+  auto bytes = netlink::parseMac(mac);
+  if (!bytes) {
+    return failPlain("invalid args " + std::string(mac) + " for MAC addr: " + bytes.error().msg);
+  }
+  CNI_ASSIGN_OR_RETURN(int index, linkIndex(sock, ifname));
+  if (Status s = netlink::setLinkMac(sock, index, *bytes); !s) return fail(plain(s.error()));
+  return {};
+}
+template <class Fn>
+Status changeLink(Socket& sock, std::string_view ifname, Fn fn) {
+  CNI_ASSIGN_OR_RETURN(int index, linkIndex(sock, ifname));
+  if (Status s = fn(index); !s) return fail(plain(s.error()));
+  return {};
+}
+Status changePromisc(Socket& sock, std::string_view ifname, bool on) {
+  return changeLink(sock, ifname, [&](int i) { return netlink::setLinkPromisc(sock, i, on); });
+}
+Status changeMtu(Socket& sock, std::string_view ifname, int mtu) {
+  return changeLink(sock, ifname, [&](int i) {
+    return netlink::setLinkMtu(sock, i, static_cast<uint32_t>(mtu));
+  });
+}
+Status changeAllmulti(Socket& sock, std::string_view ifname, bool on) {
+  return changeLink(sock, ifname, [&](int i) { return setAllmulti(sock, i, on); });
+}
+Status changeTxQLen(Socket& sock, std::string_view ifname, int qlen) {
+  return changeLink(sock, ifname, [&](int i) { return setTxQLen(sock, i, qlen); });
+}
+
+// ---- backup / restore ----
+
+std::string backupPath(std::string_view dir, std::string_view cid, std::string_view ifname) {
+  return (fs::path(dir) / (std::string(cid) + "_" + std::string(ifname) + ".json")).string();
+}
+
+Status createBackup(Socket& sock, const skel::CmdArgs& args, const TuningConf& c) {
+  auto st = linkState(sock, args.ifname);
+  if (!st) return fail(plain(st.error(), "failed to get \"" + args.ifname + "\""));
+  // Field order and omitempty as Go's configToRestore; extra fields for GC.
+  OrderedJson b = OrderedJson::object();
+  if (!c.mac.empty()) b["mac"] = st->link.macString();
+  if (c.promisc) b["promisc"] = (st->link.flags & IFF_PROMISC) != 0;
+  if (c.mtu != 0) b["mtu"] = st->link.mtu;
+  if (c.allmulti) b["allmulti"] = (st->link.flags & IFF_ALLMULTI) != 0;
+  if (c.txqlen) b["txQLen"] = st->txqlen;
+  b["network"] = c.net.name;
+  b["containerID"] = args.container_id;
+  b["ifname"] = args.ifname;
+  std::error_code ec;
+  if (!fs::exists(c.data_dir, ec)) {
+    fs::create_directories(c.data_dir, ec);
+    if (ec) return failPlain("failed to create backup directory: " + ec.message());
+    ::chmod(c.data_dir.c_str(), 0700);
+  }
+  const std::string path = backupPath(c.data_dir, args.container_id, args.ifname);
+  const std::string tmp = path + ".tmp";
+  std::string text = spec::goMarshal(b, 1);
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      return failPlain("failed to save file " + args.ifname + ".json: open " + path + ": " +
+                       goErrnoText(errno));
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return failPlain("failed to save file " + args.ifname + ".json: " + goErrnoText(errno));
+  }
+  return {};
+}
+
+// Restores what the backup recorded. Returns true when the backup file can go.
+Expected<bool> restoreBackup(Socket& sock, std::string_view ifname, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return false;  // no backup: nothing to revert
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = spec::parseJson(ss.str(), "backup");
+  if (!j || !j->is_object()) return true;  // unreadable: nothing we can restore
+  auto link = netlink::findLinkByName(sock, ifname);
+  if (!link) return fail(plain(link.error()));
+  if (!*link) return true;  // the interface is gone, and its settings with it
+  std::vector<std::string> errs;
+  auto note = [&](Status s, std::string_view what) {
+    if (!s) errs.push_back("failed to restore " + std::string(what) + ": " + s.error().msg);
+  };
+  const Json& b = *j;
+  if (auto it = b.find("mtu"); it != b.end() && it->is_number_integer() && it->get<int>() != 0) {
+    note(changeMtu(sock, ifname, it->get<int>()), "MTU");
+  }
+  if (auto it = b.find("mac");
+      it != b.end() && it->is_string() && !it->get<std::string>().empty()) {
+    note(changeMac(sock, ifname, it->get<std::string>()), "MAC address");
+  }
+  if (auto it = b.find("promisc"); it != b.end() && it->is_boolean()) {
+    note(changePromisc(sock, ifname, it->get<bool>()), "promiscuous mode");
+  }
+  if (auto it = b.find("allmulti"); it != b.end() && it->is_boolean()) {
+    note(changeAllmulti(sock, ifname, it->get<bool>()), "all-multicast mode");
+  }
+  if (auto it = b.find("txQLen"); it != b.end() && it->is_number_integer()) {
+    note(changeTxQLen(sock, ifname, it->get<int>()), "transmit queue length");
+  }
+  if (!errs.empty()) {
+    std::string msg;
+    for (const auto& e : errs) msg += (msg.empty() ? "" : "; ") + e;
+    return failPlain(msg);
+  }
+  return true;
+}
+
+// ---- verbs ----
+
+Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
+  CNI_TRY(checkDuplicateSysctls(args.stdin_data));
+  CNI_ASSIGN_OR_RETURN(TuningConf c, parseConf(args.stdin_data, args.args));
+  CNI_TRY(validateAllowlist(c));
+  if (!c.net.has_prev_result) return failPlain("Required prevResult missing");
+  auto prev = spec::parsePrevResult(c.net.raw);
+  if (!prev) return fail(plain(prev.error()));
+  spec::Result result = **prev;
+  // Every key is checked before anything is written.
+  std::vector<std::pair<std::string, std::string>> writes;
+  for (const auto& [key, value] : c.sysctl) {
+    CNI_ASSIGN_OR_RETURN(std::string path, sysctlPath(key, args.ifname));
+    writes.emplace_back(path, value);
+  }
+  if (!c.mac.empty()) {
+    if (auto m = netlink::parseMac(c.mac); !m) {
+      return failPlain("invalid args " + c.mac + " for MAC addr: " + m.error().msg);
+    }
+  }
+  auto ns = netns::NetNs::open(args.netns);
+  if (!ns) return fail(plain(ns.error()));
+  CNI_TRY(ns->run([&]() -> Status {
+    CNI_TRY(writeFiles(writes));
+    if (!c.changesLink()) return {};
+    CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
+    CNI_TRY(createBackup(sock, args, c));
+    if (!c.mac.empty()) {
+      CNI_TRY(changeMac(sock, args.ifname, c.mac));
+      for (spec::Interface& i : result.interfaces) {
+        if (i.name == args.ifname) i.mac = c.mac;
+      }
+    }
+    if (c.promisc) CNI_TRY(changePromisc(sock, args.ifname, true));
+    if (c.mtu != 0) CNI_TRY(changeMtu(sock, args.ifname, c.mtu));
+    if (c.allmulti) CNI_TRY(changeAllmulti(sock, args.ifname, *c.allmulti));
+    if (c.txqlen) CNI_TRY(changeTxQLen(sock, args.ifname, *c.txqlen));
+    return {};
+  }));
+  auto out = spec::convertResult(result, c.net.cni_version);
+  if (!out) return fail(plain(out.error()));
+  return spec::encodeResult(*out);
+}
+
+Status cmdDel(const skel::CmdArgs& args) {
+  CNI_ASSIGN_OR_RETURN(TuningConf c, parseConf(args.stdin_data, args.args));
+  const std::string path = backupPath(c.data_dir, args.container_id, args.ifname);
+  bool drop = true;  // no netns: the interface is gone, nothing left to restore
+  if (!args.netns.empty()) {
+    auto ns = netns::NetNs::openIfExists(args.netns);
+    if (ns && *ns) {
+      auto r = (*ns)->run([&]() -> Expected<bool> {
+        CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
+        return restoreBackup(sock, args.ifname, path);
+      });
+      drop = r && *r;  // restore failures keep the file for a later DEL (DEL still succeeds)
+    } else if (!ns) {
+      drop = false;
+    }
+  }
+  if (drop) ::unlink(path.c_str());
+  return {};
+}
+
+Status cmdCheck(const skel::CmdArgs& args) {
+  CNI_TRY(checkDuplicateSysctls(args.stdin_data));
+  CNI_ASSIGN_OR_RETURN(TuningConf c, parseConf(args.stdin_data, args.args));
+  if (!c.net.has_prev_result) return failPlain("Required prevResult missing");
+  auto prev = spec::parsePrevResult(c.net.raw);
+  if (!prev) return fail(plain(prev.error()));
+  if (auto r = spec::convertResult(**prev, spec::kCurrentVersion); !r)
+    return fail(plain(r.error()));
+  std::vector<std::pair<std::string, std::string>> reads;
+  for (const auto& [key, value] : c.sysctl) {
+    CNI_ASSIGN_OR_RETURN(std::string path, sysctlPath(key, args.ifname));
+    reads.emplace_back(path, value);
+  }
+  auto ns = netns::NetNs::open(args.netns);
+  if (!ns) return fail(plain(ns.error()));
+  return ns->run([&]() -> Status {
+    for (const auto& [path, want] : reads) {
+      std::ifstream in(path);
+      if (!in) return failPlain("open " + path + ": " + goErrnoText(errno));
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::string cur = ss.str();
+      if (cur.ends_with('\n')) cur.pop_back();
+      if (cur != want) {
+        return failPlain("Error: Tuning configured value of " + path + " is " + want +
+                         ", current value is " + cur);
+      }
+    }
+    CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
+    auto st = linkState(sock, args.ifname);
+    if (!st) return failPlain("Cannot find container link " + args.ifname);
+    const netlink::Link& l = st->link;
+    if (!c.mac.empty()) {
+      auto want = netlink::parseMac(c.mac);
+      if (!want || *want != l.mac) {
+        return failPlain("Error: Tuning configured Ethernet of " + args.ifname + " is " + c.mac +
+                         ", current value is " + l.macString());
+      }
+    }
+    const int promisc = (l.flags & IFF_PROMISC) ? 1 : 0;
+    if (c.promisc != (promisc != 0)) {
+      return failPlain("Error: Tuning link " + args.ifname + " configured promisc is " +
+                       (c.promisc ? "true" : "false") + ", current value is " +
+                       std::to_string(promisc));
+    }
+    if (c.mtu != 0 && static_cast<uint32_t>(c.mtu) != l.mtu) {
+      return failPlain("Error: Tuning configured MTU of " + args.ifname + " is " +
+                       std::to_string(c.mtu) + ", current value is " + std::to_string(l.mtu));
+    }
+    if (c.allmulti) {
+      const bool cur = (l.flags & IFF_ALLMULTI) != 0;
+      if (cur != *c.allmulti) {
+        return failPlain("Error: Tuning configured all-multicast mode of " + args.ifname + " is " +
+                         (*c.allmulti ? "true" : "false") + ", current value is " +
+                         (cur ? "true" : "false"));
+      }
+    }
+    if (c.txqlen && static_cast<uint32_t>(*c.txqlen) != st->txqlen) {
+      return failPlain("Error: Tuning configured Transmit Queue Length of " + args.ifname + " is " +
+                       std::to_string(*c.txqlen) + ", current value is " +
+                       std::to_string(st->txqlen));
+    }
+    return {};
+  });
+}
+
+// GC: backups this plugin wrote for this network whose attachment is no longer valid. Files
+// without our network/containerID/ifname fields are left alone (another writer's, or Go's).
+Status cmdGc(const skel::CmdArgs& args) {
+  CNI_ASSIGN_OR_RETURN(TuningConf c, parseConf(args.stdin_data, args.args));
+  std::error_code ec;
+  fs::directory_iterator it(c.data_dir, ec);
+  if (ec) return {};  // no data dir: nothing to collect
+  std::vector<std::string> errs;
+  for (const auto& entry : it) {
+    if (!entry.is_regular_file(ec) || entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto j = spec::parseJson(ss.str(), "backup");
+    if (!j || !j->is_object()) continue;
+    auto str = [&](const char* k) {
+      auto f = j->find(k);
+      return f != j->end() && f->is_string() ? f->get<std::string>() : std::string();
+    };
+    const std::string net = str("network"), cid = str("containerID"), ifname = str("ifname");
+    if (net != c.net.name || cid.empty() || ifname.empty()) continue;
+    if (entry.path().filename() != cid + "_" + ifname + ".json") continue;
+    bool valid = false;
+    for (const auto& a : c.valid_attachments) {
+      valid = valid || (a.container_id == cid && a.ifname == ifname);
+    }
+    if (!valid && ::unlink(entry.path().c_str()) != 0 && errno != ENOENT) {
+      errs.push_back("failed to remove " + entry.path().string() + ": " + goErrnoText(errno));
+    }
+  }
+  if (!errs.empty()) {
+    std::string msg;
+    for (const auto& e : errs) msg += (msg.empty() ? "" : "; ") + e;
+    return failPlain(msg);
+  }
+  return {};
+}
+
+}  // namespace
+
+extern const skel::PluginSpec kSpec;
+constinit const skel::PluginSpec kSpec = {
+    .name = "tuning",
+    .versions = spec::kAllVersions,
+    .add = cmdAdd,
+    .del = cmdDel,
+    .check = cmdCheck,
+    .gc = cmdGc,
+};
+
+}  // namespace cni::plugins::tuning
