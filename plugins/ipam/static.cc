@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/common/ip.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/skel/skel.h"
 #include "src/spec/cni_args.h"
 #include "src/spec/go_json.h"
@@ -18,9 +19,9 @@
 #include "src/spec/version.h"
 
 namespace cni::plugins::static_ipam {
-namespace {
 
-Error plain(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
+using pluginkit::plainError;
+namespace {
 
 struct Address {
   std::string text;  // as given (Go's AddressStr)
@@ -57,12 +58,13 @@ std::vector<std::string> splitComma(const std::string& s) {
 // A list of CIDR strings replacing the addresses (args.cni.ips / runtimeConfig.ips).
 Expected<std::vector<Address>> cidrList(const Json& v) {
   std::vector<Address> out;
-  if (!v.is_array()) return fail(plain(spec::goValueTypeError(v, "[]string")));
+  if (!v.is_array()) return fail(plainError(spec::goValueTypeError(v, "[]string")));
   for (const Json& e : v) {
-    if (!e.is_string()) return fail(plain(spec::goValueTypeError(e, "string")));
+    if (!e.is_string()) return fail(plainError(spec::goValueTypeError(e, "string")));
     std::string s = e.get<std::string>();
     if (!IpPrefix::parse(s)) {
-      return fail(plain("an entry in the 'ips' field is NOT in CIDR notation, got: '" + s + "'"));
+      return fail(
+          plainError("an entry in the 'ips' field is NOT in CIDR notation, got: '" + s + "'"));
     }
     out.push_back(Address{.text = s});
   }
@@ -70,27 +72,27 @@ Expected<std::vector<Address>> cidrList(const Json& v) {
 }
 
 Expected<StaticConf> loadConf(std::string_view stdin_data, std::string_view env_args) {
-  if (auto syntax = spec::goJsonSyntaxError(stdin_data)) return fail(plain(*syntax));
+  if (auto syntax = spec::goJsonSyntaxError(stdin_data)) return fail(plainError(*syntax));
   CNI_ASSIGN_OR_RETURN(Json doc, spec::parseJson(stdin_data, "network configuration"));
   StaticConf c;
   if (const Json* v = spec::findKey(doc, "cniVersion"); v && v->is_string()) {
     c.cni_version = v->get<std::string>();
   }
   const Json* ipam = spec::findKey(doc, "ipam");
-  if (!ipam || ipam->is_null()) return fail(plain("IPAM config missing 'ipam' key"));
+  if (!ipam || ipam->is_null()) return fail(plainError("IPAM config missing 'ipam' key"));
   if (!ipam->is_object()) {
-    return fail(plain(spec::goFieldTypeError(*ipam, "Net.ipam", "main.IPAMConfig")));
+    return fail(plainError(spec::goFieldTypeError(*ipam, "Net.ipam", "main.IPAMConfig")));
   }
   // routes and dns decode with the result codec (Go's types.Route / types.DNS).
   Json shaped = {{"cniVersion", std::string(spec::kCurrentVersion)}};
   if (const Json* r = spec::findKey(*ipam, "routes"); r && !r->is_null()) shaped["routes"] = *r;
   if (const Json* d = spec::findKey(*ipam, "dns"); d && !d->is_null()) shaped["dns"] = *d;
   auto decoded = spec::resultFromJson(shaped, spec::kCurrentVersion);
-  if (!decoded) return fail(plain(decoded.error().msg));
+  if (!decoded) return fail(plainError(decoded.error().msg));
   c.routes = decoded->routes;
   c.dns = decoded->dns;
   if (const Json* a = spec::findKey(*ipam, "addresses"); a && !a->is_null()) {
-    if (!a->is_array()) return fail(plain(spec::goValueTypeError(*a, "[]main.Address")));
+    if (!a->is_array()) return fail(plainError(spec::goValueTypeError(*a, "[]main.Address")));
     for (const Json& e : *a) {
       Address addr;
       if (const Json* s = spec::findKey(e, "address"); s && s->is_string()) {
@@ -100,7 +102,7 @@ Expected<StaticConf> loadConf(std::string_view stdin_data, std::string_view env_
         const std::string& gs = g->get_ref<const std::string&>();
         if (!gs.empty()) {
           auto ip = IpAddress::parse(gs);
-          if (!ip) return fail(plain("invalid IP address: " + gs));
+          if (!ip) return fail(plainError("invalid IP address: " + gs));
           addr.gateway = *ip;
         }
       }
@@ -110,13 +112,14 @@ Expected<StaticConf> loadConf(std::string_view stdin_data, std::string_view env_
   if (!env_args.empty()) {
     static constexpr std::string_view kKeys[] = {"IP", "GATEWAY"};
     auto loaded = spec::loadArgs(env_args, kKeys);
-    if (!loaded) return fail(plain(loaded.error().msg));
+    if (!loaded) return fail(plainError(loaded.error().msg));
     if (const std::string* ips = loaded->get("IP"); ips && !ips->empty()) {
       for (const std::string& item : splitComma(*ips)) {
         std::string s = trimSpace(item);
         auto p = IpPrefix::parse(s);
         if (!p) {
-          return fail(plain("the 'ip' field is expected to be in CIDR notation, got: '" + s + "'"));
+          return fail(
+              plainError("the 'ip' field is expected to be in CIDR notation, got: '" + s + "'"));
         }
         c.addresses.push_back(Address{.text = s});
       }
@@ -124,7 +127,7 @@ Expected<StaticConf> loadConf(std::string_view stdin_data, std::string_view env_
     if (const std::string* gws = loaded->get("GATEWAY"); gws && !gws->empty()) {
       for (const std::string& item : splitComma(*gws)) {
         auto gw = IpAddress::parse(trimSpace(item));
-        if (!gw) return fail(plain("invalid gateway address: " + item));
+        if (!gw) return fail(plainError("invalid gateway address: " + item));
         for (Address& a : c.addresses) {
           auto p = IpPrefix::parse(a.text);
           if (p && p->network().contains(*gw)) a.gateway = *gw;
@@ -149,8 +152,8 @@ Expected<StaticConf> loadConf(std::string_view stdin_data, std::string_view env_
   for (Address& a : c.addresses) {
     auto p = IpPrefix::parse(a.text);
     if (!p) {
-      return fail(
-          plain("the 'address' field is expected to be in CIDR notation, got: '" + a.text + "'"));
+      return fail(plainError("the 'address' field is expected to be in CIDR notation, got: '" +
+                             a.text + "'"));
     }
     a.prefix = *p;
     (p->address().isV4Like() ? v4 : v6)++;
@@ -158,8 +161,8 @@ Expected<StaticConf> loadConf(std::string_view stdin_data, std::string_view env_
   if (v4 > 1 || v6 > 1) {
     auto ok = spec::versionAtLeast(c.cni_version, "0.3.0");
     if (!ok || !*ok) {
-      return fail(plain("CNI version " + c.cni_version +
-                        " does not support more than 1 address per family"));
+      return fail(plainError("CNI version " + c.cni_version +
+                             " does not support more than 1 address per family"));
     }
   }
   c.raw = std::move(doc);
@@ -186,7 +189,7 @@ Status cmdDel(const skel::CmdArgs&) { return {}; }
 Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(StaticConf conf, loadConf(args.stdin_data, args.args));
   const Json* prev_raw = spec::findKey(conf.raw, "prevResult");
-  if (!prev_raw || prev_raw->is_null()) return fail(plain("Required prevResult missing"));
+  if (!prev_raw || prev_raw->is_null()) return fail(plainError("Required prevResult missing"));
   CNI_ASSIGN_OR_RETURN(std::optional<spec::Result> prev, spec::parsePrevResult(conf.raw));
   CNI_ASSIGN_OR_RETURN(spec::Result cur, spec::convertResult(*prev, spec::kCurrentVersion));
   for (const Address& a : conf.addresses) {
@@ -196,8 +199,8 @@ Status cmdCheck(const skel::CmdArgs& args) {
       if (!a.gateway) break;
       auto gw = IpAddress::parse(ip.gateway);
       if (gw && gw->unmapped() == a.gateway->unmapped()) break;
-      return fail(plain("static: Failed to match addr " + p->address().str() + " on interface " +
-                        args.ifname));
+      return fail(plainError("static: Failed to match addr " + p->address().str() +
+                             " on interface " + args.ifname));
     }
   }
   return {};

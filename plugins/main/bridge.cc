@@ -36,6 +36,7 @@
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
 #include "src/pluginkit/masq.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/pluginkit/spoofcheck.h"
 #include "src/pluginkit/veth.h"
 #include "src/spec/go_text.h"
@@ -43,16 +44,12 @@
 #include "src/sysctl/sysctl.h"
 
 namespace cni::plugins::bridge {
+
+using pluginkit::plainError;
 namespace {
 
 using netlink::Link;
 using netlink::Socket;
-
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
 
 // Best effort, as the reference (`_, _ = sysctl.Sysctl(...)`).
 void trySysctl(IpFamily family, std::string_view ifname, std::string_view leaf,
@@ -62,7 +59,7 @@ void trySysctl(IpFamily family, std::string_view ifname, std::string_view leaf,
 
 Expected<Link> bridgeByName(Socket& sock, std::string_view name) {
   auto link = netlink::getLinkByName(sock, name);
-  if (!link) return fail(plain(link.error(), "could not lookup " + spec::goQuote(name)));
+  if (!link) return fail(plainError(link.error(), "could not lookup " + spec::goQuote(name)));
   if (link->kind != "bridge") {
     return fail(ErrorCode::kInternal, spec::goQuote(name) + " already exists but is not a bridge");
   }
@@ -82,14 +79,14 @@ Expected<Link> ensureBridge(Socket& sock, const BridgeConf& c) {
   if (!existing) {
     Status created = netlink::createBridge(sock, o);
     if (!created && !netlink::isKernelErrno(created.error(), EEXIST)) {  // EEXIST: lost a race
-      return fail(plain(created.error(), "could not add " + spec::goQuote(c.br_name)));
+      return fail(plainError(created.error(), "could not add " + spec::goQuote(c.br_name)));
     }
   }
   CNI_ASSIGN_OR_RETURN(Link br, bridgeByName(sock, c.br_name));
   if (c.promisc && !(br.flags & IFF_PROMISC)) {
     if (Status s = netlink::setLinkPromisc(sock, br.index, true); !s) {
       return fail(
-          plain(s.error(), "could not set promiscuous mode on " + spec::goQuote(c.br_name)));
+          plainError(s.error(), "could not set promiscuous mode on " + spec::goQuote(c.br_name)));
     }
   }
   // We own the routes of this interface.
@@ -150,7 +147,7 @@ Status ensureAddr(Socket& sock, const Link& link, const IpPrefix& gw, bool force
       }
       if (Status s = netlink::delAddress(sock, link.index, a.prefix); !s) {
         return fail(
-            plain(s.error(), "could not remove IP address from " + spec::goQuote(link.name)));
+            plainError(s.error(), "could not remove IP address from " + spec::goQuote(link.name)));
       }
     }
   }
@@ -162,11 +159,11 @@ Status ensureAddr(Socket& sock, const Link& link, const IpPrefix& gw, bool force
   if (gw.isV4() && gw.length() < 31) opts.broadcast = gw.lastAddress();
   if (Status s = netlink::addAddress(sock, link.index, gw, opts);
       !s && !netlink::isKernelErrno(s.error(), EEXIST)) {
-    return fail(plain(s.error(), "could not add IP address to " + spec::goQuote(link.name)));
+    return fail(plainError(s.error(), "could not add IP address to " + spec::goQuote(link.name)));
   }
   // Pin the bridge's MAC: otherwise it follows the lowest port MAC and changes as pods churn.
   if (Status s = netlink::setLinkMac(sock, link.index, link.mac); !s) {
-    return fail(plain(s.error(), "could not set bridge's mac"));
+    return fail(plainError(s.error(), "could not set bridge's mac"));
   }
   return {};
 }
@@ -180,23 +177,23 @@ Status setupPortVlans(Socket& sock, const Link& port, const BridgeConf& c) {
       s = netlink::delBridgeVlan(sock, port.index, (*vlans)[i].vid);
     }
     if (!s) {
-      return fail(plain(s.error(),
-                        "failed to remove default vlan on interface " + spec::goQuote(port.name)));
+      return fail(plainError(
+          s.error(), "failed to remove default vlan on interface " + spec::goQuote(port.name)));
     }
   }
   if (c.vlan != 0) {
     if (Status s = netlink::addBridgeVlan(sock, port.index, static_cast<uint16_t>(c.vlan),
                                           /*pvid=*/true, /*untagged=*/true);
         !s) {
-      return fail(
-          plain(s.error(), "failed to setup vlan tag on interface " + spec::goQuote(port.name)));
+      return fail(plainError(s.error(),
+                             "failed to setup vlan tag on interface " + spec::goQuote(port.name)));
     }
   }
   for (int v : c.trunk) {
     if (Status s = netlink::addBridgeVlan(sock, port.index, static_cast<uint16_t>(v), false, false);
         !s) {
-      return fail(
-          plain(s.error(), "failed to setup vlan tag on interface " + spec::goQuote(port.name)));
+      return fail(plainError(s.error(),
+                             "failed to setup vlan tag on interface " + spec::goQuote(port.name)));
     }
   }
   return {};
@@ -211,11 +208,11 @@ Expected<Link> ensureVlanInterface(Socket& sock, const Link& br, const BridgeCon
   pluginkit::VethSpec spec{.container_ifname = name, .mtu = br.mtu, .host_master = br.index};
   auto port = pluginkit::setupVeth(sock, spec);
   if (!port)
-    return fail(plain(port.error(), "faild to create vlan gateway " + spec::goQuote(name)));
+    return fail(plainError(port.error(), "faild to create vlan gateway " + spec::goQuote(name)));
   CNI_TRY(setupPortVlans(sock, *port, c));
   CNI_ASSIGN_OR_RETURN(Link gw, netlink::getLinkByName(sock, name));
   if (Status s = netlink::setLinkUp(sock, gw.index); !s) {
-    return fail(plain(s.error(), "failed to up " + spec::goQuote(name)));
+    return fail(plainError(s.error(), "failed to up " + spec::goQuote(name)));
   }
   return netlink::getLinkByName(sock, name);
 }
@@ -237,10 +234,10 @@ Expected<Link> configurePod(const netns::NetNs& ns, const skel::CmdArgs& args, c
       return netlink::getLinkByName(sock, args.ifname);
     }
     auto link = netlink::getLinkByName(sock, args.ifname);
-    if (!link) return fail(plain(link.error(), "failed to retrieve link"));
+    if (!link) return fail(plainError(link.error(), "failed to retrieve link"));
     if (!c.disable_container_interface) {
       if (Status s = netlink::setLinkUp(sock, link->index); !s) {
-        return fail(plain(s.error(), "failed to set " + spec::goQuote(args.ifname) + " up"));
+        return fail(plainError(s.error(), "failed to set " + spec::goQuote(args.ifname) + " up"));
       }
     }
     return link;
@@ -267,11 +264,12 @@ Expected<Link> waitPortUp(Socket& sock, int index) {
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(BridgeConf c, loadConf(args.stdin_data, args.args));
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+  if (!ns) return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
 
   auto br = ensureBridge(sock, c);
-  if (!br) return fail(plain(br.error(), "failed to create bridge " + spec::goQuote(c.br_name)));
+  if (!br)
+    return fail(plainError(br.error(), "failed to create bridge " + spec::goQuote(c.br_name)));
 
   spec::Result result;
   result.cni_version = std::string(spec::kCurrentVersion);
@@ -296,12 +294,12 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   undo.add([&sock, host_index] { (void)netlink::deleteLink(sock, host_index); });
   if (c.hairpin) {
     if (Status s = netlink::setBridgePortHairpin(sock, host_index, true); !s) {
-      return fail(plain(s.error(), "failed to setup hairpin mode for " + host->name));
+      return fail(plainError(s.error(), "failed to setup hairpin mode for " + host->name));
     }
   }
   if (c.port_isolation) {
     if (Status s = netlink::setBridgePortIsolated(sock, host_index, true); !s) {
-      return fail(plain(s.error(), "failed to set isolation on " + host->name));
+      return fail(plainError(s.error(), "failed to set isolation on " + host->name));
     }
   }
   CNI_TRY(setupPortVlans(sock, *host, c));
@@ -328,20 +326,20 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
         if (c.vlan != 0) {
           if (!vlan_iface) {
             auto v = ensureVlanInterface(sock, *br, c);
-            if (!v) return fail(plain(v.error(), "failed to create vlan interface"));
+            if (!v) return fail(plainError(v.error(), "failed to create vlan interface"));
             vlan_iface = *v;
           }
           if (Status s = ensureAddr(sock, *vlan_iface, gw, c.force_address); !s) {
-            return fail(plain(s.error(), "failed to set vlan interface for bridge with addr"));
+            return fail(plainError(s.error(), "failed to set vlan interface for bridge with addr"));
           }
         } else if (Status s = ensureAddr(sock, *br, gw, c.force_address); !s) {
-          return fail(plain(s.error(), "failed to set bridge addr"));
+          return fail(plainError(s.error(), "failed to set bridge addr"));
         }
       }
       if (!family_gws->empty()) {
         const IpFamily f = family_gws == &gws.v4 ? IpFamily::kV4 : IpFamily::kV6;
         if (Status s = sysctl::enableIpForward(f); !s) {
-          return fail(plain(s.error(), "failed to enable forwarding"));
+          return fail(plainError(s.error(), "failed to enable forwarding"));
         }
       }
     }

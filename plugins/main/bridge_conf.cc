@@ -5,25 +5,26 @@
 #include "plugins/main/bridge.h"
 #include "src/netlink/link_set.h"
 #include "src/pluginkit/conf_fields.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/spec/cni_args.h"
 #include "src/spec/go_json.h"
 
 namespace cni::plugins::bridge {
-namespace {
 
-Error plain(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
+using pluginkit::plainError;
+namespace {
 
 // Go's collectVlanTrunk: entries are {minID, maxID} ranges and/or single {id}s (1..4094),
 // merged into a sorted set.
 Expected<std::vector<int>> collectVlanTrunk(const Json& list) {
   if (!list.is_array()) {
-    return fail(plain(spec::goFieldTypeError(list, "NetConf.vlanTrunk", "[]*main.VlanTrunk")));
+    return fail(plainError(spec::goFieldTypeError(list, "NetConf.vlanTrunk", "[]*main.VlanTrunk")));
   }
   std::set<int> vlans;
   for (const Json& item : list) {
     if (item.is_null()) continue;
     if (!item.is_object()) {
-      return fail(plain(spec::goFieldTypeError(item, "NetConf.vlanTrunk", "main.VlanTrunk")));
+      return fail(plainError(spec::goFieldTypeError(item, "NetConf.vlanTrunk", "main.VlanTrunk")));
     }
     pluginkit::FieldReader f(item, "VlanTrunk.vlanTrunk");
     std::optional<int> min_id, max_id, id;
@@ -31,17 +32,22 @@ Expected<std::vector<int>> collectVlanTrunk(const Json& list) {
     CNI_TRY(f.optionalInteger("maxID", &max_id));
     CNI_TRY(f.optionalInteger("id", &id));
     if (min_id && max_id) {
-      if (*min_id <= 0 || *min_id > 4094) return fail(plain("incorrect trunk minID parameter"));
-      if (*max_id <= 0 || *max_id > 4094) return fail(plain("incorrect trunk maxID parameter"));
-      if (*max_id < *min_id) return fail(plain("minID is greater than maxID in trunk parameter"));
+      if (*min_id <= 0 || *min_id > 4094)
+        return fail(plainError("incorrect trunk minID parameter"));
+      if (*max_id <= 0 || *max_id > 4094)
+        return fail(plainError("incorrect trunk maxID parameter"));
+      if (*max_id < *min_id)
+        return fail(plainError("minID is greater than maxID in trunk parameter"));
       for (int v = *min_id; v <= *max_id; ++v) vlans.insert(v);
     } else if (max_id) {
-      return fail(plain("minID and maxID should be configured simultaneously, minID is missing"));
+      return fail(
+          plainError("minID and maxID should be configured simultaneously, minID is missing"));
     } else if (min_id) {
-      return fail(plain("minID and maxID should be configured simultaneously, maxID is missing"));
+      return fail(
+          plainError("minID and maxID should be configured simultaneously, maxID is missing"));
     }
     if (id) {
-      if (*id <= 0 || *id > 4094) return fail(plain("incorrect trunk id parameter"));
+      if (*id <= 0 || *id > 4094) return fail(plainError("incorrect trunk id parameter"));
       vlans.insert(*id);
     }
   }
@@ -74,7 +80,7 @@ Expected<std::string> macText(const Json& j, std::string_view cni_args) {
   if (!cni_args.empty()) {
     static constexpr std::string_view kKeys[] = {"MAC"};
     auto loaded = spec::loadArgs(cni_args, kKeys);
-    if (!loaded) return fail(plain(loaded.error().msg));
+    if (!loaded) return fail(plainError(loaded.error().msg));
     if (const std::string* v = loaded->get("MAC"); v && !v->empty()) mac = *v;
   }
   if (const Json* args = spec::findKey(j, "args"); args && args->is_object()) {
@@ -97,10 +103,10 @@ Expected<std::string> macText(const Json& j, std::string_view cni_args) {
 Expected<BridgeConf> loadConf(std::string_view stdin_data, std::string_view cni_args) {
   BridgeConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain("failed to load netconf: " + net.error().msg));
+  if (!net) return fail(plainError("failed to load netconf: " + net.error().msg));
   c.net = std::move(*net);
   if (Status s = decodeKeys(c.net.raw, c); !s) {
-    return fail(plain("failed to load netconf: " + s.error().msg));
+    return fail(plainError("failed to load netconf: " + s.error().msg));
   }
   // Go returns collectVlanTrunk's errors unwrapped.
   if (const Json* trunk = pluginkit::FieldReader(c.net.raw, "NetConf").raw("vlanTrunk")) {
@@ -108,27 +114,27 @@ Expected<BridgeConf> loadConf(std::string_view stdin_data, std::string_view cni_
   }
   if (c.vlan < 0 || c.vlan > 4094) {
     return fail(
-        plain("invalid VLAN ID " + std::to_string(c.vlan) + " (must be between 0 and 4094)"));
+        plainError("invalid VLAN ID " + std::to_string(c.vlan) + " (must be between 0 and 4094)"));
   }
   if (c.vlan > 0 && !c.trunk.empty()) {
-    return fail(plain("cannot set vlan and vlanTrunk at the same time"));
+    return fail(plainError("cannot set vlan and vlanTrunk at the same time"));
   }
   CNI_ASSIGN_OR_RETURN(c.mac_text, macText(c.net.raw, cni_args));
   if (!c.mac_text.empty()) {
     auto mac = netlink::parseMac(c.mac_text);
-    if (!mac) return fail(plain("failed to make veth pair: " + mac.error().msg));
+    if (!mac) return fail(plainError("failed to make veth pair: " + mac.error().msg));
     c.mac = std::move(*mac);
   }
   if (c.is_default_gw) c.is_gw = true;
   if (c.hairpin && c.promisc) {
-    return fail(plain("cannot set hairpin mode and promiscuous mode at the same time"));
+    return fail(plainError("cannot set hairpin mode and promiscuous mode at the same time"));
   }
   if (c.disable_container_interface && c.layer3()) {
-    return fail(plain("cannot use IPAM when DisableContainerInterface flag is set"));
+    return fail(plainError("cannot use IPAM when DisableContainerInterface flag is set"));
   }
   if (!c.ip_masq_backend.empty() && c.ip_masq_backend != "iptables" &&
       c.ip_masq_backend != "nftables") {
-    return fail(plain("unknown ipmasq backend \"" + c.ip_masq_backend + "\""));
+    return fail(plainError("unknown ipmasq backend \"" + c.ip_masq_backend + "\""));
   }
   c.dns = pluginkit::configDns(c.net.raw);
   c.valid_attachments = pluginkit::validAttachments(c.net.raw);

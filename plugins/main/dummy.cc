@@ -18,27 +18,23 @@
 #include "src/netns/netns.h"
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
 #include "src/spec/go_text.h"
 #include "src/spec/version.h"
 
 namespace cni::plugins::dummy {
+
+using pluginkit::plainError;
 namespace {
 
 using netlink::Link;
 using netlink::Socket;
 
-Error plain(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
-
 Expected<skel::NetConf> parseConf(std::string_view stdin_data, std::string_view prefix) {
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(std::string(prefix) + net.error().msg));
+  if (!net) return fail(plainError(std::string(prefix) + net.error().msg));
   return std::move(*net);
 }
 
@@ -47,14 +43,14 @@ constexpr std::string_view kNeedsIpam = "dummy interface requires an IPAM config
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(skel::NetConf net,
                        parseConf(args.stdin_data, "failed to parse network config: "));
-  if (net.ipam_type.empty()) return fail(plain(std::string(kNeedsIpam)));
+  if (net.ipam_type.empty()) return fail(plainError(std::string(kNeedsIpam)));
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
   if (Status s = netlink::createDummy(sock, {.name = args.ifname, .netns_fd = ns->fd()}); !s) {
-    return fail(plain(s.error(), "failed to create dummy"));
+    return fail(plainError(s.error(), "failed to create dummy"));
   }
   Rollback undo;
   undo.add([&] {
@@ -67,12 +63,13 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(std::string mac, ns->run([&]() -> Expected<std::string> {
     CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
     auto l = netlink::getLinkByName(s, args.ifname);
-    if (!l) return fail(plain(l.error(), "failed to fetch dummy" + spec::goQuote(args.ifname)));
+    if (!l)
+      return fail(plainError(l.error(), "failed to fetch dummy" + spec::goQuote(args.ifname)));
     return l->macString();
   }));
   CNI_ASSIGN_OR_RETURN(spec::Result result, pluginkit::ipamAdd(net.ipam_type, args));
   undo.add([&] { (void)pluginkit::ipamDel(net.ipam_type, args); });
-  if (result.ips.empty()) return fail(plain("IPAM plugin returned missing IP config"));
+  if (result.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
   for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
   result.interfaces = {spec::Interface{.name = args.ifname, .mac = mac, .sandbox = args.netns}};
   CNI_TRY(ns->run([&]() -> Status {
@@ -102,13 +99,13 @@ Status cmdDel(const skel::CmdArgs& args) {
 Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(skel::NetConf net,
                        parseConf(args.stdin_data, "failed to parse network config: "));
-  if (net.ipam_type.empty()) return fail(plain(std::string(kNeedsIpam)));
+  if (net.ipam_type.empty()) return fail(plainError(std::string(kNeedsIpam)));
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_TRY(pluginkit::ipamCheck(net.ipam_type, args));
-  if (!net.has_prev_result) return fail(plain("dummy: Required prevResult missing"));
+  if (!net.has_prev_result) return fail(plainError("dummy: Required prevResult missing"));
   CNI_ASSIGN_OR_RETURN(auto prev, spec::parsePrevResult(net.raw));
   CNI_ASSIGN_OR_RETURN(spec::Result result, spec::convertResult(*prev, spec::kCurrentVersion));
   spec::Interface cont;
@@ -116,23 +113,24 @@ Status cmdCheck(const skel::CmdArgs& args) {
     if (intf.name == args.ifname && intf.sandbox == args.netns) cont = intf;
   }
   if (cont.sandbox != args.netns) {
-    return fail(plain("Sandbox in prevResult " + cont.sandbox +
-                      " doesn't match configured netns: " + args.netns));
+    return fail(plainError("Sandbox in prevResult " + cont.sandbox +
+                           " doesn't match configured netns: " + args.netns));
   }
   return ns->run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
     auto l = netlink::getLinkByName(s, cont.name);
     if (!l) {
-      return fail(plain("Container Interface name in prevResult: " + cont.name + " not found"));
+      return fail(
+          plainError("Container Interface name in prevResult: " + cont.name + " not found"));
     }
     if (l->kind != "dummy") {
-      return fail(plain("Error: Container interface " + l->name + " not of type dummy"));
+      return fail(plainError("Error: Container interface " + l->name + " not of type dummy"));
     }
     if (!cont.mac.empty() && cont.mac != l->macString()) {
-      return fail(plain("Interface " + cont.name + " Mac " + cont.mac +
-                        " doesn't match container Mac: " + l->macString()));
+      return fail(plainError("Interface " + cont.name + " Mac " + cont.mac +
+                             " doesn't match container Mac: " + l->macString()));
     }
-    if (!l->isUp()) return fail(plain("Interface " + cont.name + " is down"));
+    if (!l->isUp()) return fail(plainError("Interface " + cont.name + " is down"));
     return pluginkit::validateInterfaceIps(s, args.ifname, result.ips);
   });
 }

@@ -41,12 +41,15 @@
 #include "src/pluginkit/conf_fields.h"
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
 #include "src/spec/go_text.h"
 #include "src/spec/version.h"
 
 namespace cni::plugins::host_device {
+
+using pluginkit::plainError;
 namespace {
 
 namespace fs = std::filesystem;
@@ -59,13 +62,6 @@ constexpr std::string_view kSysBusAuxiliary = "/sys/bus/auxiliary/devices";
 // Drivers that hand a NIC to userspace (DPDK): such a device has no netdev to move.
 constexpr std::array<std::string_view, 3> kUserspaceDrivers = {"vfio-pci", "uio_pci_generic",
                                                                "igb_uio"};
-
-Error plain(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
 
 struct HostDeviceConf {
   skel::NetConf net;
@@ -85,7 +81,7 @@ Expected<bool> hasDpdkDriver(const std::string& pci) {
   const fs::path link = fs::path(kSysBusPci) / pci / "driver";
   std::error_code ec;
   fs::path target = fs::canonical(link, ec);
-  if (ec) return fail(plain("lstat " + link.string() + ": " + errnoText(ec)));
+  if (ec) return fail(plainError("lstat " + link.string() + ": " + errnoText(ec)));
   const std::string name = target.filename().string();
   for (std::string_view d : kUserspaceDrivers) {
     if (name == d) return true;
@@ -96,7 +92,7 @@ Expected<bool> hasDpdkDriver(const std::string& pci) {
 Expected<HostDeviceConf> loadConf(std::string_view stdin_data) {
   HostDeviceConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain("failed to load netconf: " + net.error().msg));
+  if (!net) return fail(plainError("failed to load netconf: " + net.error().msg));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "NetConf");
   Status s = f.string("device", &c.device);
@@ -107,7 +103,7 @@ Expected<HostDeviceConf> loadConf(std::string_view stdin_data) {
   if (const Json* rc = spec::findKey(c.net.raw, "runtimeConfig"); s && rc && rc->is_object()) {
     s = pluginkit::FieldReader(*rc, "NetConf.runtimeConfig").string("deviceID", &device_id);
   }
-  if (!s) return fail(plain("failed to load netconf: " + s.error().msg));
+  if (!s) return fail(plainError("failed to load netconf: " + s.error().msg));
   // runtimeConfig.deviceID (device plugins) overrides the static selection.
   if (!device_id.empty()) {
     std::error_code ec;
@@ -117,16 +113,16 @@ Expected<HostDeviceConf> loadConf(std::string_view stdin_data) {
       c.pci_addr.clear();
       c.aux_device = device_id;
     } else {
-      return fail(plain("runtime config DeviceID " + device_id + " not found or unsupported"));
+      return fail(plainError("runtime config DeviceID " + device_id + " not found or unsupported"));
     }
   }
   if (c.device.empty() && c.hwaddr.empty() && c.kernel_path.empty() && c.pci_addr.empty() &&
       c.aux_device.empty()) {
-    return fail(plain(R"(specify either "device", "hwaddr", "kernelpath" or "pciBusID")"));
+    return fail(plainError(R"(specify either "device", "hwaddr", "kernelpath" or "pciBusID")"));
   }
   if (!c.pci_addr.empty()) {
     auto dpdk = hasDpdkDriver(c.pci_addr);
-    if (!dpdk) return fail(plain(dpdk.error(), "error with host device"));
+    if (!dpdk) return fail(plainError(dpdk.error(), "error with host device"));
     c.dpdk = *dpdk;
   }
   if (auto d = pluginkit::configDns(c.net.raw)) c.dns = *d;
@@ -138,13 +134,13 @@ Expected<Link> linkFromPath(Socket& sock, const fs::path& dir) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) {
-    return fail(plain("failed to read directory " + dir.string() + ": " +
-                      spec::goQuote("open " + dir.string() + ": " + errnoText(ec))));
+    return fail(plainError("failed to read directory " + dir.string() + ": " +
+                           spec::goQuote("open " + dir.string() + ": " + errnoText(ec))));
   }
   std::vector<std::string> names;
   for (const fs::directory_entry& e : it) names.push_back(e.path().filename().string());
   if (names.empty()) {
-    return fail(plain("failed to find network device in path " + dir.string()));
+    return fail(plainError("failed to find network device in path " + dir.string()));
   }
   std::ranges::sort(names);  // os.ReadDir returns entries sorted by name
   return netlink::getLinkByName(sock, names.front());
@@ -156,8 +152,8 @@ Expected<Link> findHostDevice(Socket& sock, const HostDeviceConf& c) {
   if (!c.hwaddr.empty()) {
     auto mac = netlink::parseMac(c.hwaddr);
     if (!mac) {
-      return fail(
-          plain("failed to parse MAC address " + spec::goQuote(c.hwaddr) + ": " + mac.error().msg));
+      return fail(plainError("failed to parse MAC address " + spec::goQuote(c.hwaddr) + ": " +
+                             mac.error().msg));
     }
     CNI_ASSIGN_OR_RETURN(auto links, netlink::listLinks(sock));
     for (Link& l : links) {
@@ -165,8 +161,8 @@ Expected<Link> findHostDevice(Socket& sock, const HostDeviceConf& c) {
     }
   } else if (!c.kernel_path.empty()) {
     if (!fs::path(c.kernel_path).is_absolute() || !c.kernel_path.starts_with("/sys/devices/")) {
-      return fail(plain("kernel device path " + spec::goQuote(c.kernel_path) +
-                        " must be absolute and begin with /sys/devices/"));
+      return fail(plainError("kernel device path " + spec::goQuote(c.kernel_path) +
+                             " must be absolute and begin with /sys/devices/"));
     }
     return linkFromPath(sock, fs::path(c.kernel_path) / "net");
   } else if (!c.pci_addr.empty()) {
@@ -181,7 +177,8 @@ Expected<Link> findHostDevice(Socket& sock, const HostDeviceConf& c) {
           matches.push_back(e.path() / "net");
         }
       }
-      if (matches.empty()) return fail(plain("no net directory under pci device " + c.pci_addr));
+      if (matches.empty())
+        return fail(plainError("no net directory under pci device " + c.pci_addr));
       std::ranges::sort(matches);
       net_dir = matches.front();
     }
@@ -189,7 +186,7 @@ Expected<Link> findHostDevice(Socket& sock, const HostDeviceConf& c) {
   } else if (!c.aux_device.empty()) {
     return linkFromPath(sock, fs::path(kSysBusAuxiliary) / c.aux_device / "net");
   }
-  return fail(plain("failed to find physical interface"));
+  return fail(plainError("failed to find physical interface"));
 }
 
 // A fresh, unnamed network namespace (Go ns.TempNetNS): made by unshare() on a throwaway thread
@@ -205,7 +202,7 @@ Expected<NetNs> tempNetNs() {
     fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (fd < 0) err = errno;
   }).join();
-  if (fd < 0) return fail(plain("failed to create tempNS: " + netlink::errnoText(err)));
+  if (fd < 0) return fail(plainError("failed to create tempNS: " + netlink::errnoText(err)));
   UniqueFd hold(fd);
   return NetNs::open("/proc/self/fd/" + std::to_string(fd));
 }
@@ -245,7 +242,8 @@ Expected<Link> moveLinkIn(const Link& host_dev, const NetNs& host, const NetNs& 
   }
   CNI_TRY(inNs(host, [&](Socket& s) -> Status {
     if (Status st = netlink::setLinkNetNsFd(s, host_dev.index, temp.fd()); !st) {
-      return fail(plain(st.error(), "failed to move " + spec::goQuote(host_name) + " to tempNS"));
+      return fail(
+          plainError(st.error(), "failed to move " + spec::goQuote(host_name) + " to tempNS"));
     }
     return {};
   }));
@@ -255,11 +253,13 @@ Expected<Link> moveLinkIn(const Link& host_dev, const NetNs& host, const NetNs& 
   CNI_TRY(inNs(temp, [&](Socket& s) -> Status {
     auto dev = netlink::getLinkByName(s, host_name);
     if (!dev) {
-      return fail(plain(dev.error(), "failed to find " + spec::goQuote(host_name) + " in tempNS"));
+      return fail(
+          plainError(dev.error(), "failed to find " + spec::goQuote(host_name) + " in tempNS"));
     }
     if (Status st = netlink::setLinkName(s, dev->index, ifname); !st) {
-      return fail(plain(st.error(), "failed to rename host device " + spec::goQuote(host_name) +
-                                        " to " + spec::goQuote(ifname)));
+      return fail(plainError(st.error(), "failed to rename host device " +
+                                             spec::goQuote(host_name) + " to " +
+                                             spec::goQuote(ifname)));
     }
     return {};
   }));
@@ -274,11 +274,11 @@ Expected<Link> moveLinkIn(const Link& host_dev, const NetNs& host, const NetNs& 
   CNI_TRY(inNs(temp, [&](Socket& s) -> Status {
     CNI_ASSIGN_OR_RETURN(Link dev, netlink::getLinkByName(s, ifname));
     if (Status st = netlink::setLinkAlias(s, dev.index, host_name); !st) {
-      return fail(plain(st.error(), "failed to set alias to " + spec::goQuote(host_name)));
+      return fail(plainError(st.error(), "failed to set alias to " + spec::goQuote(host_name)));
     }
     if (Status st = netlink::setLinkNetNsFd(s, dev.index, pod.fd()); !st) {
-      return fail(plain(st.error(), "failed to move " + spec::goQuote(ifname) + " (host: " +
-                                        spec::goQuote(host_name) + ") to container NS"));
+      return fail(plainError(st.error(), "failed to move " + spec::goQuote(ifname) + " (host: " +
+                                             spec::goQuote(host_name) + ") to container NS"));
     }
     return {};
   }));
@@ -287,11 +287,11 @@ Expected<Link> moveLinkIn(const Link& host_dev, const NetNs& host, const NetNs& 
       Link cont, inNs(pod, [&](Socket& s) -> Expected<Link> {
         auto dev = netlink::getLinkByName(s, ifname);
         if (!dev) {
-          return fail(
-              plain(dev.error(), "failed to find " + spec::goQuote(ifname) + " in container NS"));
+          return fail(plainError(dev.error(),
+                                 "failed to find " + spec::goQuote(ifname) + " in container NS"));
         }
         if (Status st = netlink::setLinkUp(s, dev->index); !st) {
-          return fail(plain(st.error(), "failed to set " + spec::goQuote(ifname) + " up"));
+          return fail(plainError(st.error(), "failed to set " + spec::goQuote(ifname) + " up"));
         }
         return netlink::getLinkByIndex(s, dev->index);
       }));
@@ -306,16 +306,16 @@ Status moveLinkOut(const NetNs& host, const NetNs& pod, const std::string& ifnam
       auto found, inNs(pod, [&](Socket& s) -> Expected<std::optional<Link>> {
         auto dev = netlink::findLinkByName(s, ifname);
         if (!dev) {
-          return fail(
-              plain(dev.error(), "failed to find " + spec::goQuote(ifname) + " in containerNS"));
+          return fail(plainError(dev.error(),
+                                 "failed to find " + spec::goQuote(ifname) + " in containerNS"));
         }
         return *dev;
       }));
   if (!found) return {};
   const Link cont = *found;
   if (cont.alias.empty()) {
-    return fail(plain("failed to find original ifname for " + spec::goQuote(ifname) +
-                      " (alias is not set)"));
+    return fail(plainError("failed to find original ifname for " + spec::goQuote(ifname) +
+                           " (alias is not set)"));
   }
   const std::string host_name = cont.alias;
   CNI_ASSIGN_OR_RETURN(NetNs temp, tempNetNs());
@@ -330,7 +330,7 @@ Status moveLinkOut(const NetNs& host, const NetNs& pod, const std::string& ifnam
   }
   CNI_TRY(inNs(pod, [&](Socket& s) -> Status {
     if (Status st = netlink::setLinkNetNsFd(s, cont.index, temp.fd()); !st) {
-      return fail(plain(st.error(), "failed to move " + spec::goQuote(ifname) + " to tempNS"));
+      return fail(plainError(st.error(), "failed to move " + spec::goQuote(ifname) + " to tempNS"));
     }
     return {};
   }));
@@ -338,11 +338,12 @@ Status moveLinkOut(const NetNs& host, const NetNs& pod, const std::string& ifnam
   CNI_TRY(inNs(temp, [&](Socket& s) -> Status {
     auto dev = netlink::getLinkByName(s, ifname);
     if (!dev) {
-      return fail(plain(dev.error(), "failed to find " + spec::goQuote(ifname) + " in tempNS"));
+      return fail(
+          plainError(dev.error(), "failed to find " + spec::goQuote(ifname) + " in tempNS"));
     }
     if (Status st = netlink::setLinkName(s, dev->index, host_name); !st) {
-      return fail(plain(st.error(), "failed to rename device " + spec::goQuote(ifname) + " to " +
-                                        spec::goQuote(host_name)));
+      return fail(plainError(st.error(), "failed to rename device " + spec::goQuote(ifname) +
+                                             " to " + spec::goQuote(host_name)));
     }
     return {};
   }));
@@ -356,10 +357,11 @@ Status moveLinkOut(const NetNs& host, const NetNs& pod, const std::string& ifnam
   CNI_TRY(inNs(temp, [&](Socket& s) -> Status {
     CNI_ASSIGN_OR_RETURN(Link dev, netlink::getLinkByName(s, host_name));
     if (Status st = netlink::setLinkAlias(s, dev.index, ""); !st) {
-      return fail(plain(st.error(), "failed to unset alias of " + spec::goQuote(host_name)));
+      return fail(plainError(st.error(), "failed to unset alias of " + spec::goQuote(host_name)));
     }
     if (Status st = netlink::setLinkNetNsFd(s, dev.index, host.fd()); !st) {
-      return fail(plain(st.error(), "failed to move " + spec::goQuote(host_name) + " to hostNS"));
+      return fail(
+          plainError(st.error(), "failed to move " + spec::goQuote(host_name) + " to hostNS"));
     }
     return {};
   }));
@@ -370,16 +372,17 @@ Status moveLinkOut(const NetNs& host, const NetNs& pod, const std::string& ifnam
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(HostDeviceConf c, loadConf(args.stdin_data));
   auto pod = NetNs::open(args.netns);
-  if (!pod) return fail(plain(pod.error(), "failed to open netns " + spec::goQuote(args.netns)));
+  if (!pod)
+    return fail(plainError(pod.error(), "failed to open netns " + spec::goQuote(args.netns)));
   CNI_ASSIGN_OR_RETURN(NetNs host, NetNs::current());
   spec::Result result;
   Rollback undo;
   if (!c.dpdk) {
     CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
     auto dev = findHostDevice(sock, c);
-    if (!dev) return fail(plain(dev.error(), "failed to find host device"));
+    if (!dev) return fail(plainError(dev.error(), "failed to find host device"));
     auto cont = moveLinkIn(*dev, host, *pod, args.ifname);
-    if (!cont) return fail(plain(cont.error(), "failed to move link"));
+    if (!cont) return fail(plainError(cont.error(), "failed to move link"));
     undo.add([&] { (void)moveLinkOut(host, *pod, args.ifname); });
     result.interfaces = {
         spec::Interface{.name = cont->name, .mac = cont->macString(), .sandbox = args.netns}};
@@ -387,7 +390,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   if (!c.net.ipam_type.empty()) {
     CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
     undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (ipam.ips.empty()) return fail(plain("IPAM plugin returned missing IP config"));
+    if (ipam.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
     result.ips = std::move(ipam.ips);
     result.routes = std::move(ipam.routes);
     for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
@@ -418,9 +421,10 @@ Status cmdDel(const skel::CmdArgs& args) {
 Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(HostDeviceConf c, loadConf(args.stdin_data));
   auto pod = NetNs::open(args.netns);
-  if (!pod) return fail(plain(pod.error(), "failed to open netns " + spec::goQuote(args.netns)));
+  if (!pod)
+    return fail(plainError(pod.error(), "failed to open netns " + spec::goQuote(args.netns)));
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
-  if (!c.net.has_prev_result) return fail(plain("Required prevResult missing"));
+  if (!c.net.has_prev_result) return fail(plainError("Required prevResult missing"));
   CNI_ASSIGN_OR_RETURN(auto prev, spec::parsePrevResult(c.net.raw));
   CNI_ASSIGN_OR_RETURN(spec::Result result, spec::convertResult(*prev, spec::kCurrentVersion));
   if (c.dpdk) return {};
@@ -429,17 +433,18 @@ Status cmdCheck(const skel::CmdArgs& args) {
     if (intf.name == args.ifname && intf.sandbox == args.netns) cont = intf;
   }
   if (cont.sandbox != args.netns) {
-    return fail(plain("Sandbox in prevResult " + cont.sandbox +
-                      " doesn't match configured netns: " + args.netns));
+    return fail(plainError("Sandbox in prevResult " + cont.sandbox +
+                           " doesn't match configured netns: " + args.netns));
   }
   return inNs(*pod, [&](Socket& s) -> Status {
     auto l = netlink::getLinkByName(s, cont.name);
     if (!l) {
-      return fail(plain("Container Interface name in prevResult: " + cont.name + " not found"));
+      return fail(
+          plainError("Container Interface name in prevResult: " + cont.name + " not found"));
     }
     if (!cont.mac.empty() && cont.mac != l->macString()) {
-      return fail(plain("Interface " + cont.name + " Mac " + cont.mac +
-                        " doesn't match container Mac: " + l->macString()));
+      return fail(plainError("Interface " + cont.name + " Mac " + cont.mac +
+                             " doesn't match container Mac: " + l->macString()));
     }
     CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, result.ips));
     return pluginkit::validateRoutes(s, result.routes);
@@ -449,7 +454,7 @@ Status cmdCheck(const skel::CmdArgs& args) {
 // GC and STATUS only decode the JSON (no device lookup), as Go's cmdStatus.
 Expected<skel::NetConf> parseOnly(std::string_view stdin_data) {
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain("failed to load netconf: " + net.error().msg));
+  if (!net) return fail(plainError("failed to load netconf: " + net.error().msg));
   return std::move(*net);
 }
 

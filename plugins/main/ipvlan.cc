@@ -33,6 +33,7 @@
 #include "src/pluginkit/conf_fields.h"
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/pluginkit/veth.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
@@ -41,17 +42,12 @@
 #include "src/sysctl/sysctl.h"
 
 namespace cni::plugins::ipvlan {
+
+using pluginkit::plainError;
 namespace {
 
 using netlink::Link;
 using netlink::Socket;
-
-Error plain(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
 
 struct IpvlanConf {
   skel::NetConf net;
@@ -66,14 +62,14 @@ struct IpvlanConf {
 Expected<IpvlanConf> decodeConf(std::string_view stdin_data) {
   IpvlanConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain("failed to load netconf: " + net.error().msg));
+  if (!net) return fail(plainError("failed to load netconf: " + net.error().msg));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "NetConf");
   Status s = f.string("master", &c.master);
   if (s) s = f.string("mode", &c.mode);
   if (s) s = f.integer("mtu", &c.mtu);
   if (s) s = f.boolean("linkInContainer", &c.link_in_container);
-  if (!s) return fail(plain("failed to load netconf: " + s.error().msg));
+  if (!s) return fail(plainError("failed to load netconf: " + s.error().msg));
   if (auto d = pluginkit::configDns(c.net.raw)) c.dns = *d;
   return c;
 }
@@ -87,7 +83,7 @@ Expected<std::string> defaultRouteInterface(Socket& sock) {
     CNI_ASSIGN_OR_RETURN(Link l, netlink::getLinkByIndex(sock, dev));
     return l.name;
   }
-  return fail(plain("no default route interface found"));
+  return fail(plainError("no default route interface found"));
 }
 
 // Runs `f(sock)` in the namespace the master lives in (node, or pod with linkInContainer).
@@ -107,9 +103,10 @@ Expected<IpvlanConf> loadConf(const skel::CmdArgs& args, const netns::NetNs& pod
   CNI_ASSIGN_OR_RETURN(IpvlanConf c, decodeConf(args.stdin_data));
   if (c.net.has_prev_result) {
     auto prev = spec::parsePrevResult(c.net.raw);
-    if (!prev) return fail(plain("could not parse prevResult: " + prev.error().msg));
+    if (!prev) return fail(plainError("could not parse prevResult: " + prev.error().msg));
     auto cur = spec::convertResult(**prev, spec::kCurrentVersion);
-    if (!cur) return fail(plain("could not convert result to current version: " + cur.error().msg));
+    if (!cur)
+      return fail(plainError("could not convert result to current version: " + cur.error().msg));
     c.prev = std::move(*cur);
   }
   if (c.master.empty()) {
@@ -119,7 +116,7 @@ Expected<IpvlanConf> loadConf(const skel::CmdArgs& args, const netns::NetNs& pod
     } else if (c.prev->interfaces.size() == 1 && !c.prev->interfaces[0].name.empty()) {
       c.master = c.prev->interfaces[0].name;
     } else {
-      return fail(plain("chained master failure. PrevResult lacks a single named interface"));
+      return fail(plainError("chained master failure. PrevResult lacks a single named interface"));
     }
   }
   return c;
@@ -129,7 +126,7 @@ Expected<netlink::IpvlanMode> modeFromString(std::string_view s) {
   if (s.empty() || s == "l2") return netlink::IpvlanMode::kL2;
   if (s == "l3") return netlink::IpvlanMode::kL3;
   if (s == "l3s") return netlink::IpvlanMode::kL3S;
-  return fail(plain("unknown ipvlan mode: " + spec::goQuote(s)));
+  return fail(plainError("unknown ipvlan mode: " + spec::goQuote(s)));
 }
 
 std::string modeToString(uint32_t mode) {
@@ -178,11 +175,11 @@ Expected<std::string> createIpvlan(const IpvlanConf& c, const skel::CmdArgs& arg
     auto m = netlink::getLinkByName(s, c.master);
     if (!m) {
       return fail(
-          plain("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
+          plainError("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
     }
     a.parent = m->index;
     if (Status st = netlink::createIpvlan(s, a, mode); !st) {
-      return fail(plain(st.error(), "failed to create ipvlan"));
+      return fail(plainError(st.error(), "failed to create ipvlan"));
     }
     return {};
   }));
@@ -191,11 +188,12 @@ Expected<std::string> createIpvlan(const IpvlanConf& c, const skel::CmdArgs& arg
     CNI_ASSIGN_OR_RETURN(Link tmp, netlink::getLinkByName(s, a.name));
     if (Status st = netlink::setLinkName(s, tmp.index, args.ifname); !st) {
       (void)netlink::deleteLink(s, tmp.index);
-      return fail(plain(st.error(), "failed to rename ipvlan to " + spec::goQuote(args.ifname)));
+      return fail(
+          plainError(st.error(), "failed to rename ipvlan to " + spec::goQuote(args.ifname)));
     }
     auto l = netlink::getLinkByName(s, args.ifname);
     if (!l) {
-      return fail(plain(l.error(), "failed to refetch ipvlan " + spec::goQuote(args.ifname)));
+      return fail(plainError(l.error(), "failed to refetch ipvlan " + spec::goQuote(args.ifname)));
     }
     return l->macString();
   });
@@ -204,7 +202,7 @@ Expected<std::string> createIpvlan(const IpvlanConf& c, const skel::CmdArgs& arg
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_ASSIGN_OR_RETURN(IpvlanConf c, loadConf(args, *ns));
   CNI_ASSIGN_OR_RETURN(std::string mac, createIpvlan(c, args, *ns));
@@ -223,7 +221,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   } else {
     CNI_ASSIGN_OR_RETURN(result, pluginkit::ipamAdd(c.net.ipam_type, args));
     undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (result.ips.empty()) return fail(plain("IPAM plugin returned missing IP config"));
+    if (result.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
   }
   for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
   result.interfaces = {spec::Interface{.name = args.ifname, .mac = mac, .sandbox = args.netns}};
@@ -256,11 +254,11 @@ Status cmdDel(const skel::CmdArgs& args) {
 Status cmdCheck(const skel::CmdArgs& args) {
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_ASSIGN_OR_RETURN(IpvlanConf c, decodeConf(args.stdin_data));
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
-  if (!c.net.has_prev_result) return fail(plain("Required prevResult missing"));
+  if (!c.net.has_prev_result) return fail(plainError("Required prevResult missing"));
   CNI_ASSIGN_OR_RETURN(c, loadConf(args, *ns));
   const spec::Result& result = *c.prev;
   spec::Interface cont;
@@ -268,14 +266,14 @@ Status cmdCheck(const skel::CmdArgs& args) {
     if (intf.name == args.ifname && intf.sandbox == args.netns) cont = intf;
   }
   if (cont.sandbox != args.netns) {
-    return fail(plain("Sandbox in prevResult " + cont.sandbox +
-                      " doesn't match configured netns: " + args.netns));
+    return fail(plainError("Sandbox in prevResult " + cont.sandbox +
+                           " doesn't match configured netns: " + args.netns));
   }
   CNI_TRY(inMasterNs(c, *ns, [&](Socket& s) -> Status {
     auto m = netlink::getLinkByName(s, c.master);
     if (!m) {
       return fail(
-          plain("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
+          plainError("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
     }
     return {};
   }));
@@ -284,20 +282,21 @@ Status cmdCheck(const skel::CmdArgs& args) {
     CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
     auto l = netlink::getLinkByName(s, cont.name);
     if (!l) {
-      return fail(plain("Container Interface name in prevResult: " + cont.name + " not found"));
+      return fail(
+          plainError("Container Interface name in prevResult: " + cont.name + " not found"));
     }
     if (l->kind != "ipvlan") {
-      return fail(plain("Error: Container interface " + l->name + " not of type ipvlan"));
+      return fail(plainError("Error: Container interface " + l->name + " not of type ipvlan"));
     }
     CNI_ASSIGN_OR_RETURN(auto mode, ipvlanMode(s, l->index));
     if (mode.value_or(0) != static_cast<uint16_t>(want)) {
-      return fail(
-          plain("Container IPVlan mode " + modeToString(mode.value_or(0)) +
-                " does not match expected value: " + modeToString(static_cast<uint16_t>(want))));
+      return fail(plainError(
+          "Container IPVlan mode " + modeToString(mode.value_or(0)) +
+          " does not match expected value: " + modeToString(static_cast<uint16_t>(want))));
     }
     if (!cont.mac.empty() && cont.mac != l->macString()) {
-      return fail(plain("Interface " + cont.name + " Mac " + cont.mac +
-                        " doesn't match container Mac: " + l->macString()));
+      return fail(plainError("Interface " + cont.name + " Mac " + cont.mac +
+                             " doesn't match container Mac: " + l->macString()));
     }
     CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, result.ips));
     return pluginkit::validateRoutes(s, result.routes);

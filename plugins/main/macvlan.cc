@@ -36,6 +36,7 @@
 #include "src/pluginkit/conf_fields.h"
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/pluginkit/veth.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
@@ -45,17 +46,12 @@
 #include "src/sysctl/sysctl.h"
 
 namespace cni::plugins::macvlan {
+
+using pluginkit::plainError;
 namespace {
 
 using netlink::Link;
 using netlink::Socket;
-
-Error plain(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
 
 struct MacvlanConf {
   skel::NetConf net;
@@ -73,7 +69,7 @@ struct MacvlanConf {
 Expected<MacvlanConf> decodeConf(std::string_view stdin_data, std::string_view prefix) {
   MacvlanConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(std::string(prefix) + net.error().msg));
+  if (!net) return fail(plainError(std::string(prefix) + net.error().msg));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "NetConf");
   Status s = f.string("master", &c.master);
@@ -84,14 +80,14 @@ Expected<MacvlanConf> decodeConf(std::string_view stdin_data, std::string_view p
   std::optional<int> bcq;
   if (s) s = f.optionalInteger("bcqueuelen", &bcq);
   if (s && bcq && *bcq < 0) {
-    s = fail(plain("json: cannot unmarshal number " + std::to_string(*bcq) +
-                   " into Go struct field NetConf.bcqueuelen of type uint32"));
+    s = fail(plainError("json: cannot unmarshal number " + std::to_string(*bcq) +
+                        " into Go struct field NetConf.bcqueuelen of type uint32"));
   }
   if (s && bcq) c.bc_queue_len = static_cast<uint32_t>(*bcq);
   if (const Json* rc = spec::findKey(c.net.raw, "runtimeConfig"); s && rc && rc->is_object()) {
     s = pluginkit::FieldReader(*rc, "NetConf.runtimeConfig").string("mac", &c.rc_mac);
   }
-  if (!s) return fail(plain(std::string(prefix) + s.error().msg));
+  if (!s) return fail(plainError(std::string(prefix) + s.error().msg));
   if (auto d = pluginkit::configDns(c.net.raw)) c.dns = *d;
   return c;
 }
@@ -118,7 +114,7 @@ Expected<std::string> defaultRouteInterface(Socket& sock) {
     CNI_ASSIGN_OR_RETURN(Link l, netlink::getLinkByIndex(sock, dev));
     return l.name;
   }
-  return fail(plain("no default route interface found"));
+  return fail(plainError("no default route interface found"));
 }
 
 // Go loadConf: decoding, the default master, the MTU bound and the MAC sources.
@@ -133,13 +129,13 @@ Expected<MacvlanConf> loadConf(const skel::CmdArgs& args, const netns::NetNs* po
                          return m.mtu;
                        }));
   if (c.mtu < 0 || static_cast<uint32_t>(c.mtu) > master_mtu) {
-    return fail(plain("invalid MTU " + std::to_string(c.mtu) + ", must be [0, master MTU(" +
-                      std::to_string(master_mtu) + ")]"));
+    return fail(plainError("invalid MTU " + std::to_string(c.mtu) + ", must be [0, master MTU(" +
+                           std::to_string(master_mtu) + ")]"));
   }
   if (!args.args.empty()) {
     static constexpr std::string_view kKeys[] = {"MAC"};
     auto loaded = spec::loadArgs(args.args, kKeys);
-    if (!loaded) return fail(plain(loaded.error().msg));
+    if (!loaded) return fail(plainError(loaded.error().msg));
     if (const std::string* v = loaded->get("MAC"); v && !v->empty()) c.mac = *v;
   }
   if (!c.rc_mac.empty()) c.mac = c.rc_mac;
@@ -151,7 +147,7 @@ Expected<netlink::MacvlanMode> modeFromString(std::string_view s) {
   if (s == "private") return netlink::MacvlanMode::kPrivate;
   if (s == "vepa") return netlink::MacvlanMode::kVepa;
   if (s == "passthru") return netlink::MacvlanMode::kPassthru;
-  return fail(plain("unknown macvlan mode: " + spec::goQuote(s)));
+  return fail(plainError("unknown macvlan mode: " + spec::goQuote(s)));
 }
 
 std::string modeToString(uint32_t mode) {
@@ -223,18 +219,19 @@ Expected<std::string> createMacvlan(const MacvlanConf& c, const skel::CmdArgs& a
                        .netns_fd = pod.fd()};
   if (!c.mac.empty()) {
     auto mac = netlink::parseMac(c.mac);
-    if (!mac) return fail(plain("invalid args " + c.mac + " for MAC addr: " + mac.error().msg));
+    if (!mac)
+      return fail(plainError("invalid args " + c.mac + " for MAC addr: " + mac.error().msg));
     a.mac = std::move(*mac);
   }
   CNI_TRY(inMasterNs(c, &pod, [&](Socket& s) -> Status {
     auto m = netlink::getLinkByName(s, c.master);
     if (!m) {
       return fail(
-          plain("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
+          plainError("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
     }
     a.parent = m->index;
     if (Status st = createLink(s, a, mode, c.bc_queue_len); !st) {
-      return fail(plain(st.error(), "failed to create macvlan"));
+      return fail(plainError(st.error(), "failed to create macvlan"));
     }
     return {};
   }));
@@ -243,11 +240,12 @@ Expected<std::string> createMacvlan(const MacvlanConf& c, const skel::CmdArgs& a
     CNI_ASSIGN_OR_RETURN(Link tmp, netlink::getLinkByName(s, a.name));
     if (Status st = netlink::setLinkName(s, tmp.index, args.ifname); !st) {
       (void)netlink::deleteLink(s, tmp.index);
-      return fail(plain(st.error(), "failed to rename macvlan to " + spec::goQuote(args.ifname)));
+      return fail(
+          plainError(st.error(), "failed to rename macvlan to " + spec::goQuote(args.ifname)));
     }
     auto l = netlink::getLinkByName(s, args.ifname);
     if (!l) {
-      return fail(plain(l.error(), "failed to refetch macvlan " + spec::goQuote(args.ifname)));
+      return fail(plainError(l.error(), "failed to refetch macvlan " + spec::goQuote(args.ifname)));
     }
     return l->macString();
   });
@@ -256,7 +254,7 @@ Expected<std::string> createMacvlan(const MacvlanConf& c, const skel::CmdArgs& a
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_ASSIGN_OR_RETURN(MacvlanConf c, loadConf(args, &*ns));
   CNI_ASSIGN_OR_RETURN(std::string mac, createMacvlan(c, args, *ns));
@@ -273,7 +271,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   if (!c.net.ipam_type.empty()) {
     CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
     undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (ipam.ips.empty()) return fail(plain("IPAM plugin returned missing IP config"));
+    if (ipam.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
     result.ips = std::move(ipam.ips);
     result.routes = std::move(ipam.routes);
     for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
@@ -289,10 +287,10 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
       auto l = netlink::getLinkByName(s, args.ifname);
       if (!l) {
         return fail(
-            plain(l.error(), "failed to find interface name " + spec::goQuote(args.ifname)));
+            plainError(l.error(), "failed to find interface name " + spec::goQuote(args.ifname)));
       }
       if (Status st = netlink::setLinkUp(s, l->index); !st) {
-        return fail(plain(st.error(), "failed to set " + spec::goQuote(args.ifname) + " UP"));
+        return fail(plainError(st.error(), "failed to set " + spec::goQuote(args.ifname) + " UP"));
       }
       return {};
     }));
@@ -320,11 +318,11 @@ Status cmdDel(const skel::CmdArgs& args) {
 Status cmdCheck(const skel::CmdArgs& args) {
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_ASSIGN_OR_RETURN(MacvlanConf c, loadConf(args, &*ns));
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
-  if (!c.net.has_prev_result) return fail(plain("required prevResult missing"));
+  if (!c.net.has_prev_result) return fail(plainError("required prevResult missing"));
   CNI_ASSIGN_OR_RETURN(auto prev, spec::parsePrevResult(c.net.raw));
   CNI_ASSIGN_OR_RETURN(spec::Result result, spec::convertResult(*prev, spec::kCurrentVersion));
   spec::Interface cont;
@@ -332,14 +330,14 @@ Status cmdCheck(const skel::CmdArgs& args) {
     if (intf.name == args.ifname && intf.sandbox == args.netns) cont = intf;
   }
   if (cont.sandbox != args.netns) {
-    return fail(plain("sandbox in prevResult " + cont.sandbox +
-                      " doesn't match configured netns: " + args.netns));
+    return fail(plainError("sandbox in prevResult " + cont.sandbox +
+                           " doesn't match configured netns: " + args.netns));
   }
   CNI_TRY(inMasterNs(c, &*ns, [&](Socket& s) -> Status {
     auto m = netlink::getLinkByName(s, c.master);
     if (!m) {
       return fail(
-          plain("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
+          plainError("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
     }
     return {};
   }));
@@ -348,20 +346,21 @@ Status cmdCheck(const skel::CmdArgs& args) {
     CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
     auto l = netlink::getLinkByName(s, cont.name);
     if (!l) {
-      return fail(plain("container Interface name in prevResult: " + cont.name + " not found"));
+      return fail(
+          plainError("container Interface name in prevResult: " + cont.name + " not found"));
     }
     if (l->kind != "macvlan") {
-      return fail(plain("error: Container interface " + l->name + " not of type macvlan"));
+      return fail(plainError("error: Container interface " + l->name + " not of type macvlan"));
     }
     CNI_ASSIGN_OR_RETURN(auto mode, macvlanMode(s, l->index));
     if (mode.value_or(0) != static_cast<uint32_t>(want)) {
-      return fail(
-          plain("container macvlan mode " + modeToString(mode.value_or(0)) +
-                " does not match expected value: " + modeToString(static_cast<uint32_t>(want))));
+      return fail(plainError(
+          "container macvlan mode " + modeToString(mode.value_or(0)) +
+          " does not match expected value: " + modeToString(static_cast<uint32_t>(want))));
     }
     if (!cont.mac.empty() && cont.mac != l->macString()) {
-      return fail(plain("interface " + cont.name + " Mac " + cont.mac +
-                        " doesn't match container Mac: " + l->macString()));
+      return fail(plainError("interface " + cont.name + " Mac " + cont.mac +
+                             " doesn't match container Mac: " + l->macString()));
     }
     CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, result.ips));
     return pluginkit::validateRoutes(s, result.routes);

@@ -24,6 +24,7 @@
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
 #include "src/pluginkit/masq.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/pluginkit/veth.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
@@ -31,16 +32,12 @@
 #include "src/sysctl/sysctl.h"
 
 namespace cni::plugins::ptp {
+
+using pluginkit::plainError;
 namespace {
 
 using netlink::Link;
 using netlink::Socket;
-
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
 
 struct PtpConf {
   skel::NetConf net;
@@ -54,13 +51,13 @@ struct PtpConf {
 Expected<PtpConf> loadConf(std::string_view stdin_data) {
   PtpConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(net.error(), "failed to load netconf"));
+  if (!net) return fail(plainError(net.error(), "failed to load netconf"));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "NetConf");
   Status s = f.boolean("ipMasq", &c.ip_masq);
   if (s) s = f.string("ipMasqBackend", &c.ip_masq_backend);
   if (s) s = f.integer("mtu", &c.mtu);
-  if (!s) return fail(plain(s.error(), "failed to load netconf"));
+  if (!s) return fail(plainError(s.error(), "failed to load netconf"));
   if (!c.ip_masq_backend.empty() && c.ip_masq_backend != "iptables" &&
       c.ip_masq_backend != "nftables") {
     return fail(ErrorCode::kInternal, "unknown ipmasq backend \"" + c.ip_masq_backend + "\"");
@@ -104,7 +101,7 @@ Expected<Link> configurePod(Socket& sock, std::string_view ifname, const spec::R
     subnet.protocol = 0;
     subnet.table = RT_TABLE_MAIN;
     if (auto r = netlink::delRoute(sock, subnet); !r) {
-      return fail(plain(r.error(), "failed to delete route " + a.address.network().str()));
+      return fail(plainError(r.error(), "failed to delete route " + a.address.network().str()));
     }
     const netlink::Route routes[] = {
         {.dst = hostPrefix(a.gateway),
@@ -118,7 +115,7 @@ Expected<Link> configurePod(Socket& sock, std::string_view ifname, const spec::R
     };
     for (const netlink::Route& rt : routes) {
       if (Status s = netlink::addRoute(sock, rt); !s) {
-        return fail(plain(s.error(), "failed to add route " + rt.dst.str()));
+        return fail(plainError(s.error(), "failed to add route " + rt.dst.str()));
       }
     }
   }
@@ -131,13 +128,13 @@ Status configureHost(Socket& sock, const Link& veth, const std::vector<PodAddr>&
     netlink::AddressOptions o;
     if (a.address.isV6()) o.flags = IFA_F_NODAD;
     if (Status s = netlink::addAddress(sock, veth.index, hostPrefix(a.gateway), o); !s) {
-      return fail(
-          plain(s.error(), "failed to add IP addr " + hostPrefix(a.gateway).str() + " to veth"));
+      return fail(plainError(s.error(),
+                             "failed to add IP addr " + hostPrefix(a.gateway).str() + " to veth"));
     }
     Status s = netlink::addRoute(
         sock, {.dst = hostPrefix(a.address.address()), .dev = veth.index, .scope = RT_SCOPE_HOST});
     if (!s && !netlink::isKernelErrno(s.error(), EEXIST)) {
-      return fail(plain(s.error(), "failed to add route on host"));
+      return fail(plainError(s.error(), "failed to add route on host"));
     }
   }
   return {};
@@ -146,7 +143,7 @@ Status configureHost(Socket& sock, const Link& veth, const std::vector<PodAddr>&
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(PtpConf c, loadConf(args.stdin_data));
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error(), "failed to open netns \"" + args.netns + "\""));
+  if (!ns) return fail(plainError(ns.error(), "failed to open netns \"" + args.netns + "\""));
   Rollback undo;
   CNI_ASSIGN_OR_RETURN(spec::Result result, pluginkit::ipamAdd(c.net.ipam_type, args));
   undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
@@ -155,7 +152,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(std::vector<PodAddr> addrs, podAddrs(result));
   for (const PodAddr& a : addrs) {
     if (Status s = sysctl::enableIpForward(a.address.family()); !s) {
-      return fail(plain(s.error(), "Could not enable IP forwarding"));
+      return fail(plainError(s.error(), "Could not enable IP forwarding"));
     }
   }
   bool v6 = false;
@@ -223,7 +220,7 @@ Status cmdDel(const skel::CmdArgs& args) {
 Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(PtpConf c, loadConf(args.stdin_data));
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error(), "failed to open netns \"" + args.netns + "\""));
+  if (!ns) return fail(plainError(ns.error(), "failed to open netns \"" + args.netns + "\""));
   CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
   if (!c.net.has_prev_result) return fail(ErrorCode::kInternal, "Required prevResult missing");
   CNI_ASSIGN_OR_RETURN(auto prev, spec::parsePrevResult(c.net.raw));

@@ -34,6 +34,7 @@
 #include "src/pluginkit/conf_fields.h"
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/pluginkit/veth.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
@@ -44,17 +45,12 @@
 #include "src/sysctl/sysctl.h"
 
 namespace cni::plugins::tap {
+
+using pluginkit::plainError;
 namespace {
 
 using netlink::Link;
 using netlink::Socket;
-
-Error plain(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
 
 struct TapConf {
   skel::NetConf net;
@@ -78,8 +74,9 @@ Status optionalU32(const pluginkit::FieldReader& f, std::string_view key,
     return {};
   }
   if (v->is_number()) {
-    return fail(plain("json: cannot unmarshal number " + v->dump() +
-                      " into Go struct field NetConf." + std::string(key) + " of type uint32"));
+    return fail(plainError("json: cannot unmarshal number " + v->dump() +
+                           " into Go struct field NetConf." + std::string(key) +
+                           " of type uint32"));
   }
   return fail(f.typeError(*v, key, "uint32"));
 }
@@ -87,7 +84,7 @@ Status optionalU32(const pluginkit::FieldReader& f, std::string_view key,
 Expected<TapConf> loadConf(const skel::CmdArgs& args) {
   TapConf c;
   auto net = skel::parseNetConf(args.stdin_data);
-  if (!net) return fail(plain("failed to load netconf: " + net.error().msg));
+  if (!net) return fail(plainError("failed to load netconf: " + net.error().msg));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "NetConf");
   Status s = f.boolean("multiQueue", &c.multi_queue);
@@ -98,17 +95,17 @@ Expected<TapConf> loadConf(const skel::CmdArgs& args) {
   if (s) s = f.string("selinuxContext", &c.selinux_context);
   if (s) s = f.string("bridge", &c.bridge);
   if (const Json* a = f.raw("args"); s && a != nullptr && !a->is_object()) {
-    s = fail(plain(spec::goFieldTypeError(*a, "NetConf.args", "struct {}")));
+    s = fail(plainError(spec::goFieldTypeError(*a, "NetConf.args", "struct {}")));
   }
   std::string rc_mac;
   if (const Json* rc = spec::findKey(c.net.raw, "runtimeConfig"); s && rc && rc->is_object()) {
     s = pluginkit::FieldReader(*rc, "NetConf.runtimeConfig").string("mac", &rc_mac);
   }
-  if (!s) return fail(plain("failed to load netconf: " + s.error().msg));
+  if (!s) return fail(plainError("failed to load netconf: " + s.error().msg));
   if (!args.args.empty()) {
     static constexpr std::string_view kKeys[] = {"MAC"};
     auto loaded = spec::loadArgs(args.args, kKeys);
-    if (!loaded) return fail(plain(loaded.error().msg));
+    if (!loaded) return fail(plainError(loaded.error().msg));
     if (const std::string* v = loaded->get("MAC"); v && !v->empty()) c.mac = *v;
   }
   if (!rc_mac.empty()) c.mac = rc_mac;
@@ -121,7 +118,7 @@ Expected<std::string> createTap(const TapConf& c, const skel::CmdArgs& args) {
   std::vector<uint8_t> mac;
   if (!c.mac.empty()) {
     auto m = netlink::parseMac(c.mac);
-    if (!m) return fail(plain("invalid args " + c.mac + " for MAC addr: " + m.error().msg));
+    if (!m) return fail(plainError("invalid args " + c.mac + " for MAC addr: " + m.error().msg));
     mac = std::move(*m);
   }
   const std::string tmp = pluginkit::randomVethName();
@@ -132,7 +129,7 @@ Expected<std::string> createTap(const TapConf& c, const skel::CmdArgs& args) {
                                         .owner = c.owner,
                                         .group = c.group});
       !s) {
-    return fail(plain(s.error(), "failed to create tap"));
+    return fail(plainError(s.error(), "failed to create tap"));
   }
   CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
   CNI_ASSIGN_OR_RETURN(Link link, netlink::getLinkByName(s, tmp));
@@ -141,29 +138,30 @@ Expected<std::string> createTap(const TapConf& c, const skel::CmdArgs& args) {
   undo.add([&] { (void)netlink::deleteLink(s, link.index); });
   if (c.mtu != 0) {
     if (Status st = netlink::setLinkMtu(s, link.index, static_cast<uint32_t>(c.mtu)); !st) {
-      return fail(plain(st.error(), "failed to set tap MTU " + std::to_string(c.mtu)));
+      return fail(plainError(st.error(), "failed to set tap MTU " + std::to_string(c.mtu)));
     }
   }
   if (!mac.empty()) {
     if (Status st = netlink::setLinkMac(s, link.index, mac); !st) {
-      return fail(plain(st.error(), "failed to set tap MAC " + c.mac));
+      return fail(plainError(st.error(), "failed to set tap MAC " + c.mac));
     }
   }
   if (Status st = netlink::setLinkName(s, link.index, args.ifname); !st) {
-    return fail(plain(st.error(), "failed to rename tap to " + spec::goQuote(args.ifname)));
+    return fail(plainError(st.error(), "failed to rename tap to " + spec::goQuote(args.ifname)));
   }
   auto now = netlink::getLinkByName(s, args.ifname);
-  if (!now) return fail(plain(now.error(), "failed to refetch tap " + spec::goQuote(args.ifname)));
+  if (!now)
+    return fail(plainError(now.error(), "failed to refetch tap " + spec::goQuote(args.ifname)));
   if (!c.bridge.empty()) {
     auto br = netlink::getLinkByName(s, c.bridge);
-    if (!br) return fail(plain(br.error(), "failed to get bridge " + c.bridge));
+    if (!br) return fail(plainError(br.error(), "failed to get bridge " + c.bridge));
     if (Status st = netlink::setLinkMaster(s, now->index, br->index); !st) {
-      return fail(plain(st.error(),
-                        "failed to set tap " + args.ifname + " as a port of bridge " + c.bridge));
+      return fail(plainError(
+          st.error(), "failed to set tap " + args.ifname + " as a port of bridge " + c.bridge));
     }
   }
   if (Status st = netlink::setLinkUp(s, now->index); !st) {
-    return fail(plain(st.error(), "failed to set tap interface up"));
+    return fail(plainError(st.error(), "failed to set tap interface up"));
   }
   undo.commit();
   return now->macString();
@@ -173,7 +171,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(TapConf c, loadConf(args));
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_ASSIGN_OR_RETURN(std::string mac, ns->run([&] { return createTap(c, args); }));
   Rollback undo;
@@ -189,7 +187,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   if (!c.net.ipam_type.empty()) {
     CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
     undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (ipam.ips.empty()) return fail(plain("IPAM plugin returned missing IP config"));
+    if (ipam.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
     result.ips = std::move(ipam.ips);
     result.routes = std::move(ipam.routes);
     for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
@@ -223,10 +221,10 @@ Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(TapConf c, loadConf(args));
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
-  if (!c.net.has_prev_result) return fail(plain("Required prevResult missing"));
+  if (!c.net.has_prev_result) return fail(plainError("Required prevResult missing"));
   CNI_ASSIGN_OR_RETURN(auto prev, spec::parsePrevResult(c.net.raw));
   CNI_ASSIGN_OR_RETURN(spec::Result result, spec::convertResult(*prev, spec::kCurrentVersion));
   std::string sandbox;
@@ -234,8 +232,8 @@ Status cmdCheck(const skel::CmdArgs& args) {
     if (intf.name == args.ifname && intf.sandbox == args.netns) sandbox = intf.sandbox;
   }
   if (sandbox != args.netns) {
-    return fail(plain("Sandbox in prevResult " + sandbox +
-                      " doesn't match configured netns: " + args.netns));
+    return fail(plainError("Sandbox in prevResult " + sandbox +
+                           " doesn't match configured netns: " + args.netns));
   }
   return ns->run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());

@@ -29,6 +29,7 @@
 #include "src/pluginkit/conf_fields.h"
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/pluginkit/veth.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
@@ -36,17 +37,12 @@
 #include "src/spec/version.h"
 
 namespace cni::plugins::vlan {
+
+using pluginkit::plainError;
 namespace {
 
 using netlink::Link;
 using netlink::Socket;
-
-Error plain(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
 
 struct VlanConf {
   skel::NetConf net;
@@ -60,14 +56,14 @@ struct VlanConf {
 Expected<VlanConf> decodeConf(std::string_view stdin_data) {
   VlanConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain("failed to load netconf: " + net.error().msg));
+  if (!net) return fail(plainError("failed to load netconf: " + net.error().msg));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "NetConf");
   Status s = f.string("master", &c.master);
   if (s) s = f.integer("vlanId", &c.vlan_id);
   if (s) s = f.integer("mtu", &c.mtu);
   if (s) s = f.boolean("linkInContainer", &c.link_in_container);
-  if (!s) return fail(plain("failed to load netconf: " + s.error().msg));
+  if (!s) return fail(plainError("failed to load netconf: " + s.error().msg));
   if (auto d = pluginkit::configDns(c.net.raw)) c.dns = *d;
   return c;
 }
@@ -83,7 +79,7 @@ auto inMasterNs(const VlanConf& c, const std::string& netns_path, F&& f) {
   if (!c.link_in_container) return body();
   auto ns = netns::NetNs::open(netns_path);
   if (!ns) {
-    return R(fail(plain(ns.error(), "failed to open netns " + spec::goQuote(netns_path))));
+    return R(fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(netns_path))));
   }
   return R(ns->run(body));
 }
@@ -92,13 +88,13 @@ auto inMasterNs(const VlanConf& c, const std::string& netns_path, F&& f) {
 Expected<VlanConf> loadConf(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(VlanConf c, decodeConf(args.stdin_data));
   if (c.master.empty()) {
-    return fail(plain(
+    return fail(plainError(
         "\"master\" field is required. It specifies the host interface name to create the VLAN "
         "for"));
   }
   if (c.vlan_id < 0 || c.vlan_id > 4094) {
-    return fail(plain("invalid VLAN ID " + std::to_string(c.vlan_id) +
-                      " (must be between 0 and 4095 inclusive)"));
+    return fail(plainError("invalid VLAN ID " + std::to_string(c.vlan_id) +
+                           " (must be between 0 and 4095 inclusive)"));
   }
   CNI_ASSIGN_OR_RETURN(uint32_t master_mtu,
                        inMasterNs(c, args.netns, [&](Socket& s) -> Expected<uint32_t> {
@@ -106,8 +102,8 @@ Expected<VlanConf> loadConf(const skel::CmdArgs& args) {
                          return m.mtu;
                        }));
   if (c.mtu < 0 || static_cast<uint32_t>(c.mtu) > master_mtu) {
-    return fail(plain("invalid MTU " + std::to_string(c.mtu) + ", must be [0, master MTU(" +
-                      std::to_string(master_mtu) + ")]"));
+    return fail(plainError("invalid MTU " + std::to_string(c.mtu) + ", must be [0, master MTU(" +
+                           std::to_string(master_mtu) + ")]"));
   }
   return c;
 }
@@ -144,11 +140,11 @@ Expected<std::string> createVlan(const VlanConf& c, const skel::CmdArgs& args,
     auto m = netlink::getLinkByName(s, c.master);
     if (!m) {
       return fail(
-          plain("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
+          plainError("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
     }
     a.parent = m->index;
     if (Status st = netlink::createVlan(s, a, static_cast<uint16_t>(c.vlan_id)); !st) {
-      return fail(plain(st.error(), "failed to create vlan"));
+      return fail(plainError(st.error(), "failed to create vlan"));
     }
     return {};
   }));
@@ -157,10 +153,11 @@ Expected<std::string> createVlan(const VlanConf& c, const skel::CmdArgs& args,
     CNI_ASSIGN_OR_RETURN(Link tmp, netlink::getLinkByName(s, a.name));
     if (Status st = netlink::setLinkName(s, tmp.index, args.ifname); !st) {
       (void)netlink::deleteLink(s, tmp.index);
-      return fail(plain(st.error(), "failed to rename vlan to " + spec::goQuote(args.ifname)));
+      return fail(plainError(st.error(), "failed to rename vlan to " + spec::goQuote(args.ifname)));
     }
     auto l = netlink::getLinkByName(s, args.ifname);
-    if (!l) return fail(plain(l.error(), "failed to refetch vlan " + spec::goQuote(args.ifname)));
+    if (!l)
+      return fail(plainError(l.error(), "failed to refetch vlan " + spec::goQuote(args.ifname)));
     return l->macString();
   });
 }
@@ -169,7 +166,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(VlanConf c, loadConf(args));
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_ASSIGN_OR_RETURN(std::string mac, createVlan(c, args, *ns));
   Rollback undo;
@@ -181,10 +178,10 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
     });
   });
   auto ipam = pluginkit::ipamAdd(c.net.ipam_type, args);
-  if (!ipam) return fail(plain(ipam.error(), "failed to execute IPAM delegate"));
+  if (!ipam) return fail(plainError(ipam.error(), "failed to execute IPAM delegate"));
   undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
   spec::Result result = std::move(*ipam);
-  if (result.ips.empty()) return fail(plain("IPAM plugin returned missing IP config"));
+  if (result.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
   for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
   result.interfaces = {spec::Interface{.name = args.ifname, .mac = mac, .sandbox = args.netns}};
   CNI_TRY(ns->run([&]() -> Status {
@@ -215,10 +212,10 @@ Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(VlanConf c, decodeConf(args.stdin_data));
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) {
-    return fail(plain(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
+    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   }
   CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
-  if (!c.net.has_prev_result) return fail(plain("vlan: Required prevResult missing"));
+  if (!c.net.has_prev_result) return fail(plainError("vlan: Required prevResult missing"));
   CNI_ASSIGN_OR_RETURN(auto prev, spec::parsePrevResult(c.net.raw));
   CNI_ASSIGN_OR_RETURN(spec::Result result, spec::convertResult(*prev, spec::kCurrentVersion));
   spec::Interface cont;
@@ -226,14 +223,14 @@ Status cmdCheck(const skel::CmdArgs& args) {
     if (intf.name == args.ifname && intf.sandbox == args.netns) cont = intf;
   }
   if (cont.sandbox != args.netns) {
-    return fail(plain("Sandbox in prevResult " + cont.sandbox +
-                      " doesn't match configured netns: " + args.netns));
+    return fail(plainError("Sandbox in prevResult " + cont.sandbox +
+                           " doesn't match configured netns: " + args.netns));
   }
   CNI_TRY(inMasterNs(c, args.netns, [&](Socket& s) -> Status {
     auto m = netlink::getLinkByName(s, c.master);
     if (!m) {
       return fail(
-          plain("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
+          plainError("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
     }
     return {};
   }));
@@ -242,25 +239,26 @@ Status cmdCheck(const skel::CmdArgs& args) {
     auto l = netlink::getLinkByName(s, cont.name);
     if (!l) {
       return fail(
-          plain("vlan: Container Interface name in prevResult: " + cont.name + " not found"));
+          plainError("vlan: Container Interface name in prevResult: " + cont.name + " not found"));
     }
     if (l->kind != "vlan") {
-      return fail(plain("Error: Container interface " + l->name + " not of type vlan"));
+      return fail(plainError("Error: Container interface " + l->name + " not of type vlan"));
     }
     if (!cont.mac.empty() && cont.mac != l->macString()) {
-      return fail(plain("vlan: Interface " + cont.name + " Mac " + cont.mac +
-                        " doesn't match container Mac: " + l->macString()));
+      return fail(plainError("vlan: Interface " + cont.name + " Mac " + cont.mac +
+                             " doesn't match container Mac: " + l->macString()));
     }
     CNI_ASSIGN_OR_RETURN(auto id, vlanId(s, l->index));
     if (id.value_or(0) != c.vlan_id) {
       // Go's text, copied from the tuning plugin, says "promisc" for the VLAN id.
-      return fail(plain("Error: Tuning link " + cont.name + " configured promisc is " +
-                        std::to_string(c.vlan_id) + ", current value is " +
-                        std::to_string(id.value_or(0))));
+      return fail(plainError("Error: Tuning link " + cont.name + " configured promisc is " +
+                             std::to_string(c.vlan_id) + ", current value is " +
+                             std::to_string(id.value_or(0))));
     }
     if (c.mtu != 0 && static_cast<uint32_t>(c.mtu) != l->mtu) {
-      return fail(plain("Error: Tuning configured MTU of " + cont.name + " is " +
-                        std::to_string(c.mtu) + ", current value is " + std::to_string(l->mtu)));
+      return fail(plainError("Error: Tuning configured MTU of " + cont.name + " is " +
+                             std::to_string(c.mtu) + ", current value is " +
+                             std::to_string(l->mtu)));
     }
     CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, result.ips));
     return pluginkit::validateRoutes(s, result.routes);

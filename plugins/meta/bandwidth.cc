@@ -33,6 +33,7 @@
 #include "src/netlink/tc.h"
 #include "src/netns/netns.h"
 #include "src/pluginkit/conf_fields.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
 #include "src/spec/go_json.h"
@@ -41,6 +42,8 @@
 #include "src/spec/version.h"
 
 namespace cni::plugins::bandwidth {
+
+using pluginkit::plainError;
 namespace {
 
 using netlink::Link;
@@ -50,12 +53,6 @@ constexpr uint32_t kLatencyMs = 25;
 constexpr size_t kMaxIfbNameLength = 15;
 constexpr std::string_view kIfbPrefix = "bwp";
 constexpr std::string_view kAliasPrefix = "cnikit-bandwidth:";
-
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
 
 struct Entry {
   uint64_t ingress_rate = 0;
@@ -122,7 +119,7 @@ Status validateRateAndBurst(uint64_t rate, uint64_t burst) {
 Expected<BandwidthConf> loadConf(std::string_view stdin_data) {
   BandwidthConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(net.error(), "failed to parse network configuration"));
+  if (!net) return fail(plainError(net.error(), "failed to parse network configuration"));
   c.net = std::move(*net);
   const Json& raw = c.net.raw;
   // Go decodes the keys into an embedded *BandwidthEntry: any one of them present allocates it,
@@ -143,7 +140,7 @@ Expected<BandwidthConf> loadConf(std::string_view stdin_data) {
     // Go names this path after the embedded type: "BandwidthEntry.runtimeConfig.bandwidth".
     return readEntry(*b, "BandwidthEntry.runtimeConfig.bandwidth");
   }();
-  if (!entry) return fail(plain(entry.error(), "failed to parse network configuration"));
+  if (!entry) return fail(plainError(entry.error(), "failed to parse network configuration"));
   c.bw = *entry;
   if (c.bw) {
     CNI_TRY(validateRateAndBurst(c.bw->ingress_rate, c.bw->ingress_burst));
@@ -151,11 +148,11 @@ Expected<BandwidthConf> loadConf(std::string_view stdin_data) {
   }
   if (c.net.has_prev_result) {
     auto prev = spec::parsePrevResult(raw);
-    if (!prev) return fail(plain(prev.error()));
+    if (!prev) return fail(plainError(prev.error()));
     if (*prev) {
       auto cur = spec::convertResult(**prev, spec::kCurrentVersion);
       if (!cur) {
-        return fail(plain(cur.error(), "could not convert result to current version"));
+        return fail(plainError(cur.error(), "could not convert result to current version"));
       }
       c.prev = std::move(*cur);
     }
@@ -213,7 +210,7 @@ Expected<Link> hostInterface(Socket& sock, const netns::NetNs& ns, std::string_v
 Expected<netns::NetNs> openNs(std::string_view path) {
   auto ns = netns::NetNs::open(path);
   // Go formats its (nil) netns handle with %q here.
-  if (!ns) return fail(plain(ns.error(), "failed to open netns %!q(<nil>)"));
+  if (!ns) return fail(plainError(ns.error(), "failed to open netns %!q(<nil>)"));
   return std::move(*ns);
 }
 
@@ -225,7 +222,7 @@ Expected<netlink::TbfParams> tbfParams(uint64_t rate_bits, uint64_t burst_bits) 
 Status createTbf(Socket& sock, int ifindex, uint64_t rate_bits, uint64_t burst_bits) {
   CNI_ASSIGN_OR_RETURN(netlink::TbfParams p, tbfParams(rate_bits, burst_bits));
   Status s = netlink::addTbf(sock, ifindex, netlink::makeTcHandle(1, 0), netlink::kTcHandleRoot, p);
-  if (!s) return fail(plain(s.error(), "create qdisc"));
+  if (!s) return fail(plainError(s.error(), "create qdisc"));
   return {};
 }
 
@@ -253,7 +250,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   if (bw.egress_rate > 0 && bw.egress_burst > 0) {
     const std::string name = ifbName(c.net.name, args.container_id);
     Status s = netlink::createIfb(sock, {.name = name, .mtu = host.mtu, .up = true});
-    if (!s) return fail(plain(s.error(), "adding link"));
+    if (!s) return fail(plainError(s.error(), "adding link"));
     undo.add([&sock, name] { (void)netlink::deleteLinkByName(sock, name); });
     CNI_ASSIGN_OR_RETURN(Link ifb, netlink::getLinkByName(sock, name));
     // Our label for GC (see the header comment); the name alone cannot tell networks apart.
@@ -261,7 +258,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
     result.interfaces.push_back(spec::Interface{.name = name, .mac = ifb.macString()});
 
     if (Status st = netlink::addIngressQdisc(sock, host.index); !st) {
-      return fail(plain(st.error(), "create ingress qdisc"));
+      return fail(plainError(st.error(), "create ingress qdisc"));
     }
     undo.add([&sock, &host] {
       (void)netlink::deleteQdisc(sock, host.index, netlink::kIngressQdiscHandle,
@@ -281,10 +278,10 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
     if (Status st = netlink::addU32Redirect(sock, host.index, netlink::kIngressQdiscHandle, 1,
                                             ETH_P_ALL, netlink::makeTcHandle(1, 1), actions);
         !st) {
-      return fail(plain(st.error(), "add filter"));
+      return fail(plainError(st.error(), "add filter"));
     }
     if (Status st = createTbf(sock, ifb.index, bw.egress_rate, bw.egress_burst); !st) {
-      return fail(plain(st.error(), "create ifb qdisc"));
+      return fail(plainError(st.error(), "create ifb qdisc"));
     }
   }
   CNI_ASSIGN_OR_RETURN(spec::Result out, spec::convertResult(result, c.net.cni_version));
@@ -333,7 +330,7 @@ Status cmdCheck(const skel::CmdArgs& args) {
   }
   if (bw.egress_rate > 0 && bw.egress_burst > 0) {
     auto ifb = netlink::getLinkByName(sock, ifbName(c.net.name, args.container_id));
-    if (!ifb) return fail(plain(ifb.error(), "get ifb device"));
+    if (!ifb) return fail(plainError(ifb.error(), "get ifb device"));
     CNI_ASSIGN_OR_RETURN(netlink::TbfParams p, tbfParams(bw.egress_rate, bw.egress_burst));
     CNI_TRY(checkTbf(sock, *ifb, p));
   }
