@@ -75,14 +75,20 @@ Expected<Link> ensureBridge(Socket& sock, const BridgeConf& c) {
                            .up = true};
   // Look before creating: a create that collides (EEXIST) still makes the kernel build and
   // tear down a whole net_device first, which costs milliseconds on every pod but the first.
+  // The common case (the bridge is there) costs one GETLINK.
   CNI_ASSIGN_OR_RETURN(auto existing, netlink::findLinkByName(sock, c.br_name));
+  if (existing && existing->kind != "bridge") {
+    return fail(ErrorCode::kInternal,
+                spec::goQuote(c.br_name) + " already exists but is not a bridge");
+  }
   if (!existing) {
     Status created = netlink::createBridge(sock, o);
     if (!created && !netlink::isKernelErrno(created.error(), EEXIST)) {  // EEXIST: lost a race
       return fail(plainError(created.error(), "could not add " + spec::goQuote(c.br_name)));
     }
+    CNI_ASSIGN_OR_RETURN(existing, bridgeByName(sock, c.br_name));
   }
-  CNI_ASSIGN_OR_RETURN(Link br, bridgeByName(sock, c.br_name));
+  Link br = std::move(*existing);
   if (c.promisc && !(br.flags & IFF_PROMISC)) {
     if (Status s = netlink::setLinkPromisc(sock, br.index, true); !s) {
       return fail(

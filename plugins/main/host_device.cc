@@ -42,6 +42,7 @@
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
 #include "src/pluginkit/plain_error.h"
+#include "src/pluginkit/pod_link.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
 #include "src/spec/go_text.h"
@@ -371,9 +372,7 @@ Status moveLinkOut(const NetNs& host, const NetNs& pod, const std::string& ifnam
 
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(HostDeviceConf c, loadConf(args.stdin_data));
-  auto pod = NetNs::open(args.netns);
-  if (!pod)
-    return fail(plainError(pod.error(), "failed to open netns " + spec::goQuote(args.netns)));
+  CNI_ASSIGN_OR_RETURN(NetNs pod, pluginkit::openPodNetns(args.netns));
   CNI_ASSIGN_OR_RETURN(NetNs host, NetNs::current());
   spec::Result result;
   Rollback undo;
@@ -381,24 +380,18 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
     CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
     auto dev = findHostDevice(sock, c);
     if (!dev) return fail(plainError(dev.error(), "failed to find host device"));
-    auto cont = moveLinkIn(*dev, host, *pod, args.ifname);
+    auto cont = moveLinkIn(*dev, host, pod, args.ifname);
     if (!cont) return fail(plainError(cont.error(), "failed to move link"));
-    undo.add([&] { (void)moveLinkOut(host, *pod, args.ifname); });
+    undo.add([&] { (void)moveLinkOut(host, pod, args.ifname); });
     result.interfaces = {
         spec::Interface{.name = cont->name, .mac = cont->macString(), .sandbox = args.netns}};
   }
   if (!c.net.ipam_type.empty()) {
-    CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
-    undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (ipam.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
+    CNI_ASSIGN_OR_RETURN(spec::Result ipam,
+                         pluginkit::ipamAddWithUndo(c.net.ipam_type, args, undo));
     result.ips = std::move(ipam.ips);
     result.routes = std::move(ipam.routes);
-    for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
-    if (!c.dpdk) {
-      CNI_TRY(inNs(*pod, [&](Socket& s) -> Status {
-        return pluginkit::configureIface(s, args.ifname, result);
-      }));
-    }
+    if (!c.dpdk) CNI_TRY(pluginkit::configurePodIface(pod, args.ifname, result));
     result.dns = c.dns;
   }
   CNI_ASSIGN_OR_RETURN(spec::Result out, spec::convertResult(result, c.net.cni_version));
@@ -420,34 +413,18 @@ Status cmdDel(const skel::CmdArgs& args) {
 
 Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(HostDeviceConf c, loadConf(args.stdin_data));
-  auto pod = NetNs::open(args.netns);
-  if (!pod)
-    return fail(plainError(pod.error(), "failed to open netns " + spec::goQuote(args.netns)));
+  CNI_ASSIGN_OR_RETURN(NetNs pod, pluginkit::openPodNetns(args.netns));
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
-  if (!c.net.has_prev_result) return fail(plainError("Required prevResult missing"));
-  CNI_ASSIGN_OR_RETURN(auto prev, spec::parsePrevResult(c.net.raw));
-  CNI_ASSIGN_OR_RETURN(spec::Result result, spec::convertResult(*prev, spec::kCurrentVersion));
-  if (c.dpdk) return {};
-  spec::Interface cont;
-  for (const spec::Interface& intf : result.interfaces) {
-    if (intf.name == args.ifname && intf.sandbox == args.netns) cont = intf;
+  if (c.dpdk) {
+    if (!c.net.has_prev_result) return fail(plainError("Required prevResult missing"));
+    CNI_TRY(spec::parsePrevResult(c.net.raw));
+    return {};
   }
-  if (cont.sandbox != args.netns) {
-    return fail(plainError("Sandbox in prevResult " + cont.sandbox +
-                           " doesn't match configured netns: " + args.netns));
-  }
-  return inNs(*pod, [&](Socket& s) -> Status {
-    auto l = netlink::getLinkByName(s, cont.name);
-    if (!l) {
-      return fail(
-          plainError("Container Interface name in prevResult: " + cont.name + " not found"));
-    }
-    if (!cont.mac.empty() && cont.mac != l->macString()) {
-      return fail(plainError("Interface " + cont.name + " Mac " + cont.mac +
-                             " doesn't match container Mac: " + l->macString()));
-    }
-    CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, result.ips));
-    return pluginkit::validateRoutes(s, result.routes);
+  CNI_ASSIGN_OR_RETURN(auto prev, pluginkit::prevPodIface(c.net, args));
+  return inNs(pod, [&](Socket& s) -> Status {
+    CNI_TRY(pluginkit::checkPodLink(s, prev.iface, ""));
+    CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, prev.result.ips));
+    return pluginkit::validateRoutes(s, prev.result.routes);
   });
 }
 
@@ -460,14 +437,12 @@ Expected<skel::NetConf> parseOnly(std::string_view stdin_data) {
 
 Status cmdGc(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(skel::NetConf net, parseOnly(args.stdin_data));
-  if (net.ipam_type.empty()) return {};
-  return pluginkit::ipamGc(net.ipam_type, args);
+  return pluginkit::ipamGcIfAny(net, args);
 }
 
 Status cmdStatus(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(skel::NetConf net, parseOnly(args.stdin_data));
-  if (net.ipam_type.empty()) return {};
-  return pluginkit::ipamStatus(net.ipam_type, args);
+  return pluginkit::ipamStatusIfAny(net, args);
 }
 
 }  // namespace

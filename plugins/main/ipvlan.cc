@@ -34,12 +34,12 @@
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
 #include "src/pluginkit/plain_error.h"
+#include "src/pluginkit/pod_link.h"
 #include "src/pluginkit/veth.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
 #include "src/spec/go_text.h"
 #include "src/spec/version.h"
-#include "src/sysctl/sysctl.h"
 
 namespace cni::plugins::ipvlan {
 
@@ -89,13 +89,7 @@ Expected<std::string> defaultRouteInterface(Socket& sock) {
 // Runs `f(sock)` in the namespace the master lives in (node, or pod with linkInContainer).
 template <class F>
 auto inMasterNs(const IpvlanConf& c, const netns::NetNs& pod, F&& f) {
-  using R = decltype(f(std::declval<Socket&>()));
-  auto body = [&]() -> R {
-    CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
-    return f(sock);
-  };
-  if (c.link_in_container) return R(pod.run(body));
-  return body();
+  return pluginkit::inMasterNs(c.link_in_container, &pod, std::forward<F>(f));
 }
 
 // Go loadConf(args, false): prevResult, then the default master.
@@ -142,28 +136,6 @@ std::string modeToString(uint32_t mode) {
   }
 }
 
-// IFLA_INFO_DATA / IFLA_IPVLAN_MODE of a link (Link does not decode kind-specific data).
-Expected<std::optional<uint16_t>> ipvlanMode(Socket& sock, int index) {
-  ifinfomsg ifi{};
-  ifi.ifi_family = AF_UNSPEC;
-  ifi.ifi_index = index;
-  netlink::Message req(RTM_GETLINK, 0);
-  req.putHeader(ifi).putU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-  CNI_ASSIGN_OR_RETURN(auto msgs, sock.query(req));
-  for (const netlink::RawMessage& msg : msgs) {
-    if (msg.type() != RTM_NEWLINK) continue;
-    CNI_ASSIGN_OR_RETURN(netlink::AttrList attrs, msg.attrs(sizeof(ifinfomsg)));
-    const netlink::Attr* li = attrs.find(IFLA_LINKINFO);
-    if (li == nullptr) break;
-    CNI_ASSIGN_OR_RETURN(netlink::AttrList info, li->nested());
-    const netlink::Attr* data = info.find(IFLA_INFO_DATA);
-    if (data == nullptr) break;
-    CNI_ASSIGN_OR_RETURN(netlink::AttrList d, data->nested());
-    if (const netlink::Attr* mode = d.find(IFLA_IPVLAN_MODE)) return mode->u16();
-  }
-  return std::optional<uint16_t>();
-}
-
 // Go createIpvlan: the link in the pod namespace, named CNI_IFNAME; returns its MAC.
 Expected<std::string> createIpvlan(const IpvlanConf& c, const skel::CmdArgs& args,
                                    const netns::NetNs& pod) {
@@ -172,65 +144,32 @@ Expected<std::string> createIpvlan(const IpvlanConf& c, const skel::CmdArgs& arg
                        .mtu = static_cast<uint32_t>(c.mtu),
                        .netns_fd = pod.fd()};
   CNI_TRY(inMasterNs(c, pod, [&](Socket& s) -> Status {
-    auto m = netlink::getLinkByName(s, c.master);
-    if (!m) {
-      return fail(
-          plainError("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
-    }
-    a.parent = m->index;
+    CNI_ASSIGN_OR_RETURN(Link m, pluginkit::lookupMaster(s, c.master));
+    a.parent = m.index;
     if (Status st = netlink::createIpvlan(s, a, mode); !st) {
       return fail(plainError(st.error(), "failed to create ipvlan"));
     }
     return {};
   }));
-  return pod.run([&]() -> Expected<std::string> {
-    CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-    CNI_ASSIGN_OR_RETURN(Link tmp, netlink::getLinkByName(s, a.name));
-    if (Status st = netlink::setLinkName(s, tmp.index, args.ifname); !st) {
-      (void)netlink::deleteLink(s, tmp.index);
-      return fail(
-          plainError(st.error(), "failed to rename ipvlan to " + spec::goQuote(args.ifname)));
-    }
-    auto l = netlink::getLinkByName(s, args.ifname);
-    if (!l) {
-      return fail(plainError(l.error(), "failed to refetch ipvlan " + spec::goQuote(args.ifname)));
-    }
-    return l->macString();
-  });
+  return pluginkit::renameTempLink(pod, a.name, args.ifname, "ipvlan");
 }
 
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
-  auto ns = netns::NetNs::open(args.netns);
-  if (!ns) {
-    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
-  }
-  CNI_ASSIGN_OR_RETURN(IpvlanConf c, loadConf(args, *ns));
-  CNI_ASSIGN_OR_RETURN(std::string mac, createIpvlan(c, args, *ns));
+  CNI_ASSIGN_OR_RETURN(netns::NetNs ns, pluginkit::openPodNetns(args.netns));
+  CNI_ASSIGN_OR_RETURN(IpvlanConf c, loadConf(args, ns));
+  CNI_ASSIGN_OR_RETURN(std::string mac, createIpvlan(c, args, ns));
   Rollback undo;
-  undo.add([&] {
-    (void)ns->run([&]() -> Status {
-      CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-      CNI_TRY(netlink::deleteLinkByName(s, args.ifname));
-      return {};
-    });
-  });
+  pluginkit::undoPodLink(undo, ns, args.ifname);
   // Chained without IPAM: the previous plugin's addresses go on the ipvlan link.
   spec::Result result;
   if (c.net.ipam_type.empty() && c.prev && !c.prev->ips.empty()) {
     result = *c.prev;
+    for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
   } else {
-    CNI_ASSIGN_OR_RETURN(result, pluginkit::ipamAdd(c.net.ipam_type, args));
-    undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (result.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
+    CNI_ASSIGN_OR_RETURN(result, pluginkit::ipamAddWithUndo(c.net.ipam_type, args, undo));
   }
-  for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
   result.interfaces = {spec::Interface{.name = args.ifname, .mac = mac, .sandbox = args.netns}};
-  CNI_TRY(ns->run([&]() -> Status {
-    (void)sysctl::set(sysctl::ifaceKey(IpFamily::kV4, args.ifname, "arp_notify"), "1");
-    (void)sysctl::set(sysctl::ifaceKey(IpFamily::kV6, args.ifname, "ndisc_notify"), "1");
-    CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-    return pluginkit::configureIface(s, args.ifname, result);
-  }));
+  CNI_TRY(pluginkit::configurePodIface(ns, args.ifname, result, {.arp = true, .ndisc = true}));
   result.dns = c.dns;
   CNI_ASSIGN_OR_RETURN(spec::Result out, spec::convertResult(result, c.net.cni_version));
   undo.commit();
@@ -240,79 +179,39 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
 Status cmdDel(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(IpvlanConf c, decodeConf(args.stdin_data));
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamDel(c.net.ipam_type, args));
-  if (args.netns.empty()) return {};
-  CNI_ASSIGN_OR_RETURN(auto ns, netns::NetNs::openIfExists(args.netns));
-  if (!ns) return {};
-  return ns->run([&]() -> Status {
-    CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-    CNI_ASSIGN_OR_RETURN(auto gone, netlink::deleteLinkByName(s, args.ifname));
-    (void)gone;  // kNotFound: a repeated DEL
-    return {};
-  });
+  return pluginkit::deletePodLink(args);
 }
 
 Status cmdCheck(const skel::CmdArgs& args) {
-  auto ns = netns::NetNs::open(args.netns);
-  if (!ns) {
-    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
-  }
+  CNI_ASSIGN_OR_RETURN(netns::NetNs ns, pluginkit::openPodNetns(args.netns));
   CNI_ASSIGN_OR_RETURN(IpvlanConf c, decodeConf(args.stdin_data));
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
-  if (!c.net.has_prev_result) return fail(plainError("Required prevResult missing"));
-  CNI_ASSIGN_OR_RETURN(c, loadConf(args, *ns));
-  const spec::Result& result = *c.prev;
-  spec::Interface cont;
-  for (const spec::Interface& intf : result.interfaces) {
-    if (intf.name == args.ifname && intf.sandbox == args.netns) cont = intf;
-  }
-  if (cont.sandbox != args.netns) {
-    return fail(plainError("Sandbox in prevResult " + cont.sandbox +
-                           " doesn't match configured netns: " + args.netns));
-  }
-  CNI_TRY(inMasterNs(c, *ns, [&](Socket& s) -> Status {
-    auto m = netlink::getLinkByName(s, c.master);
-    if (!m) {
-      return fail(
-          plainError("failed to lookup master " + spec::goQuote(c.master) + ": " + m.error().msg));
-    }
-    return {};
-  }));
+  CNI_ASSIGN_OR_RETURN(auto prev, pluginkit::prevPodIface(c.net, args));
+  CNI_ASSIGN_OR_RETURN(c, loadConf(args, ns));
+  CNI_TRY(inMasterNs(c, ns, [&](Socket& s) { return pluginkit::lookupMaster(s, c.master); }));
   CNI_ASSIGN_OR_RETURN(netlink::IpvlanMode want, modeFromString(c.mode));
-  return ns->run([&]() -> Status {
+  return ns.run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-    auto l = netlink::getLinkByName(s, cont.name);
-    if (!l) {
-      return fail(
-          plainError("Container Interface name in prevResult: " + cont.name + " not found"));
-    }
-    if (l->kind != "ipvlan") {
-      return fail(plainError("Error: Container interface " + l->name + " not of type ipvlan"));
-    }
-    CNI_ASSIGN_OR_RETURN(auto mode, ipvlanMode(s, l->index));
+    CNI_ASSIGN_OR_RETURN(Link l, pluginkit::checkPodLink(s, prev.iface, "ipvlan"));
+    CNI_ASSIGN_OR_RETURN(auto mode, netlink::linkInfoDataU16(s, l.index, IFLA_IPVLAN_MODE));
     if (mode.value_or(0) != static_cast<uint16_t>(want)) {
       return fail(plainError(
           "Container IPVlan mode " + modeToString(mode.value_or(0)) +
           " does not match expected value: " + modeToString(static_cast<uint16_t>(want))));
     }
-    if (!cont.mac.empty() && cont.mac != l->macString()) {
-      return fail(plainError("Interface " + cont.name + " Mac " + cont.mac +
-                             " doesn't match container Mac: " + l->macString()));
-    }
-    CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, result.ips));
-    return pluginkit::validateRoutes(s, result.routes);
+    CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, prev.result.ips));
+    return pluginkit::validateRoutes(s, prev.result.routes);
   });
 }
 
 Status cmdGc(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(IpvlanConf c, decodeConf(args.stdin_data));
-  if (c.net.ipam_type.empty()) return {};
-  return pluginkit::ipamGc(c.net.ipam_type, args);
+  return pluginkit::ipamGcIfAny(c.net, args);
 }
 
 Status cmdStatus(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(IpvlanConf c, decodeConf(args.stdin_data));
-  if (c.net.ipam_type.empty()) return {};
-  return pluginkit::ipamStatus(c.net.ipam_type, args);
+  return pluginkit::ipamStatusIfAny(c.net, args);
 }
 
 }  // namespace

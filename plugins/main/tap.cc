@@ -35,6 +35,7 @@
 #include "src/pluginkit/iface.h"
 #include "src/pluginkit/ipam_exec.h"
 #include "src/pluginkit/plain_error.h"
+#include "src/pluginkit/pod_link.h"
 #include "src/pluginkit/veth.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
@@ -42,7 +43,6 @@
 #include "src/spec/go_json.h"
 #include "src/spec/go_text.h"
 #include "src/spec/version.h"
-#include "src/sysctl/sysctl.h"
 
 namespace cni::plugins::tap {
 
@@ -169,33 +169,17 @@ Expected<std::string> createTap(const TapConf& c, const skel::CmdArgs& args) {
 
 Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(TapConf c, loadConf(args));
-  auto ns = netns::NetNs::open(args.netns);
-  if (!ns) {
-    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
-  }
-  CNI_ASSIGN_OR_RETURN(std::string mac, ns->run([&] { return createTap(c, args); }));
+  CNI_ASSIGN_OR_RETURN(netns::NetNs ns, pluginkit::openPodNetns(args.netns));
+  CNI_ASSIGN_OR_RETURN(std::string mac, ns.run([&] { return createTap(c, args); }));
   Rollback undo;
-  undo.add([&] {
-    (void)ns->run([&]() -> Status {
-      CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-      CNI_TRY(netlink::deleteLinkByName(s, args.ifname));
-      return {};
-    });
-  });
+  pluginkit::undoPodLink(undo, ns, args.ifname);
   spec::Result result;
+  if (!c.net.ipam_type.empty()) {
+    CNI_ASSIGN_OR_RETURN(result, pluginkit::ipamAddWithUndo(c.net.ipam_type, args, undo));
+  }
   result.interfaces = {spec::Interface{.name = args.ifname, .mac = mac, .sandbox = args.netns}};
   if (!c.net.ipam_type.empty()) {
-    CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
-    undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (ipam.ips.empty()) return fail(plainError("IPAM plugin returned missing IP config"));
-    result.ips = std::move(ipam.ips);
-    result.routes = std::move(ipam.routes);
-    for (spec::IpConfig& ipc : result.ips) ipc.interface = 0;
-    CNI_TRY(ns->run([&]() -> Status {
-      (void)sysctl::set(sysctl::ifaceKey(IpFamily::kV4, args.ifname, "arp_notify"), "1");
-      CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-      return pluginkit::configureIface(s, args.ifname, result);
-    }));
+    CNI_TRY(pluginkit::configurePodIface(ns, args.ifname, result, {.arp = true}));
   }
   result.dns = c.dns;
   CNI_ASSIGN_OR_RETURN(spec::Result out, spec::convertResult(result, c.net.cni_version));
@@ -206,52 +190,29 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
 Status cmdDel(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(TapConf c, loadConf(args));
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamDel(c.net.ipam_type, args));
-  if (args.netns.empty()) return {};
-  CNI_ASSIGN_OR_RETURN(auto ns, netns::NetNs::openIfExists(args.netns));
-  if (!ns) return {};
-  return ns->run([&]() -> Status {
-    CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-    CNI_ASSIGN_OR_RETURN(auto gone, netlink::deleteLinkByName(s, args.ifname));
-    (void)gone;  // kNotFound: a repeated DEL
-    return {};
-  });
+  return pluginkit::deletePodLink(args);
 }
 
 Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(TapConf c, loadConf(args));
-  auto ns = netns::NetNs::open(args.netns);
-  if (!ns) {
-    return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
-  }
+  CNI_ASSIGN_OR_RETURN(netns::NetNs ns, pluginkit::openPodNetns(args.netns));
   if (!c.net.ipam_type.empty()) CNI_TRY(pluginkit::ipamCheck(c.net.ipam_type, args));
-  if (!c.net.has_prev_result) return fail(plainError("Required prevResult missing"));
-  CNI_ASSIGN_OR_RETURN(auto prev, spec::parsePrevResult(c.net.raw));
-  CNI_ASSIGN_OR_RETURN(spec::Result result, spec::convertResult(*prev, spec::kCurrentVersion));
-  std::string sandbox;
-  for (const spec::Interface& intf : result.interfaces) {
-    if (intf.name == args.ifname && intf.sandbox == args.netns) sandbox = intf.sandbox;
-  }
-  if (sandbox != args.netns) {
-    return fail(plainError("Sandbox in prevResult " + sandbox +
-                           " doesn't match configured netns: " + args.netns));
-  }
-  return ns->run([&]() -> Status {
+  CNI_ASSIGN_OR_RETURN(auto prev, pluginkit::prevPodIface(c.net, args));
+  return ns.run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket s, Socket::open());
-    CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, result.ips));
-    return pluginkit::validateRoutes(s, result.routes);
+    CNI_TRY(pluginkit::validateInterfaceIps(s, args.ifname, prev.result.ips));
+    return pluginkit::validateRoutes(s, prev.result.routes);
   });
 }
 
 Status cmdGc(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(TapConf c, loadConf(args));
-  if (c.net.ipam_type.empty()) return {};
-  return pluginkit::ipamGc(c.net.ipam_type, args);
+  return pluginkit::ipamGcIfAny(c.net, args);
 }
 
 Status cmdStatus(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(TapConf c, loadConf(args));
-  if (c.net.ipam_type.empty()) return {};
-  return pluginkit::ipamStatus(c.net.ipam_type, args);
+  return pluginkit::ipamStatusIfAny(c.net, args);
 }
 
 }  // namespace

@@ -35,6 +35,7 @@
 #include "src/netlink/rule.h"
 #include "src/netns/netns.h"
 #include "src/pluginkit/conf_fields.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
 #include "src/spec/result.h"
@@ -47,15 +48,8 @@ using netlink::Socket;
 
 constexpr uint32_t kFirstTableId = 100;
 
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  e.details.clear();
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
-std::unexpected<Error> failPlain(std::string msg) {
-  return fail(ErrorCode::kInternal, std::move(msg));
-}
+using pluginkit::failPlain;
+using pluginkit::plainNoDetails;
 
 struct SbrConf {
   skel::NetConf net;
@@ -68,7 +62,7 @@ struct SbrConf {
 Expected<SbrConf> parseConf(std::string_view stdin_data) {
   SbrConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(net.error(), "failed to parse network configuration"));
+  if (!net) return fail(plainNoDetails(net.error(), "failed to parse network configuration"));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "PluginConf");
   Status s = f.optionalInteger("table", &c.table);
@@ -91,7 +85,7 @@ Expected<SbrConf> parseConf(std::string_view stdin_data) {
       }
     }
   }
-  if (!s) return fail(plain(s.error(), "failed to parse network configuration"));
+  if (!s) return fail(plainNoDetails(s.error(), "failed to parse network configuration"));
   if (c.net.has_prev_result) {
     // sbr decodes prevResult with the config's version as is (Go version.NewResult): one
     // without its own cniVersion fails the creator's check, unlike ParsePrevResult.
@@ -106,9 +100,10 @@ Expected<SbrConf> parseConf(std::string_view stdin_data) {
                        " but unmarshalled CNIVersion is \"\"");
     }
     auto prev = spec::parsePrevResult(c.net.raw);
-    if (!prev) return fail(plain(prev.error()));
+    if (!prev) return fail(plainNoDetails(prev.error()));
     auto cur = spec::convertResult(**prev, spec::kCurrentVersion);
-    if (!cur) return fail(plain(cur.error(), "could not convert result to current version"));
+    if (!cur)
+      return fail(plainNoDetails(cur.error(), "could not convert result to current version"));
     c.prev = std::move(*cur);
   }
   return c;
@@ -128,7 +123,7 @@ Expected<std::vector<IpPrefix>> ipsOf(std::string_view ifname, const spec::Resul
       }
     }
     auto p = IpPrefix::parse(ipc.address);
-    if (!p) return fail(plain(p.error()));
+    if (!p) return fail(plainNoDetails(p.error()));
     ips.push_back(*p);
   }
   return ips;
@@ -184,7 +179,7 @@ netlink::Rule sourceRule(const IpPrefix& ip, uint32_t table) {
 Status addRulesOnly(Socket& sock, const std::vector<IpPrefix>& ips, uint32_t table) {
   for (const IpPrefix& ip : ips) {
     if (Status s = netlink::addRule(sock, sourceRule(ip, table)); !s) {
-      return fail(plain(s.error(), "failed to add rule"));
+      return fail(plainNoDetails(s.error(), "failed to add rule"));
     }
   }
   return {};
@@ -217,21 +212,22 @@ Expected<StaticGateways> parseGateways(const std::vector<std::string>& list) {
 Status doRoutes(Socket& sock, const SbrConf& c, std::string_view ifname,
                 const std::vector<IpPrefix>& ips) {
   auto rules = allRules(sock);
-  if (!rules) return fail(plain(rules.error(), "Failed to list all rules"));
+  if (!rules) return fail(plainNoDetails(rules.error(), "Failed to list all rules"));
   auto all_routes = netlink::listRoutes(sock);
-  if (!all_routes) return fail(plain(all_routes.error(), "Failed to list all routes"));
+  if (!all_routes) return fail(plainNoDetails(all_routes.error(), "Failed to list all routes"));
   uint32_t table = nextFreeTable(*rules, *all_routes, kFirstTableId);
   auto link = netlink::getLinkByName(sock, ifname);
   if (!link) {
-    return fail(plain(link.error(), "Cannot find network interface " + std::string(ifname)));
+    return fail(
+        plainNoDetails(link.error(), "Cannot find network interface " + std::string(ifname)));
   }
   auto routes = netlink::listRoutes(sock, {.table = RT_TABLE_MAIN, .dev = link->index});
-  if (!routes) return fail(plain(routes.error(), "Unable to list routes"));
+  if (!routes) return fail(plainNoDetails(routes.error(), "Unable to list routes"));
   CNI_ASSIGN_OR_RETURN(StaticGateways gws, parseGateways(c.gateways));
 
   for (const IpPrefix& ip : ips) {
     if (Status s = netlink::addRule(sock, sourceRule(ip, table)); !s) {
-      return fail(plain(s.error(), "Failed to add rule"));
+      return fail(plainNoDetails(s.error(), "Failed to add rule"));
     }
     std::optional<IpAddress> gw = ip.isV4() ? gws.v4 : gws.v6;
     if (!gw) gw = gatewayOf(ifname, *c.prev, ip);
@@ -242,7 +238,7 @@ Status doRoutes(Socket& sock, const SbrConf& c, std::string_view ifname,
           .dev = link->index,
           .table = table};
       if (Status s = netlink::addRoute(sock, def); !s) {
-        return fail(plain(s.error(), "Failed to add default route to " + gw->str()));
+        return fail(plainNoDetails(s.error(), "Failed to add default route to " + gw->str()));
       }
     }
     for (netlink::Route r : *routes) {
@@ -252,7 +248,7 @@ Status doRoutes(Socket& sock, const SbrConf& c, std::string_view ifname,
       r.table = table;
       r.onlink = false;  // Go resets the route flags before re-adding
       if (Status s = netlink::replaceRoute(sock, r); !s) {
-        return fail(plain(s.error(), "Failed to readd route"));
+        return fail(plainNoDetails(s.error(), "Failed to readd route"));
       }
     }
     table = nextFreeTable(*rules, *all_routes, table + 1);
@@ -274,7 +270,7 @@ Status doRoutes(Socket& sock, const SbrConf& c, std::string_view ifname,
   }
   for (const netlink::Route& r : *routes) {
     auto d = netlink::delRoute(sock, r);
-    if (!d) return fail(plain(d.error(), "Failed to delete route"));
+    if (!d) return fail(plainNoDetails(d.error(), "Failed to delete route"));
   }
   return {};
 }
@@ -285,14 +281,14 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(std::vector<IpPrefix> ips, ipsOf(args.ifname, *c.prev));
   CNI_ASSIGN_OR_RETURN(UniqueFd lock, lockNetns(args.netns));
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error()));
+  if (!ns) return fail(plainNoDetails(ns.error()));
   CNI_TRY(ns->run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
     if (c.table) return addRulesOnly(sock, ips, static_cast<uint32_t>(*c.table));
     return doRoutes(sock, c, args.ifname, ips);
   }));
   auto out = spec::convertResult(*c.prev, c.net.cni_version);
-  if (!out) return fail(plain(out.error()));
+  if (!out) return fail(plainNoDetails(out.error()));
   return spec::encodeResult(*out);
 }
 
@@ -303,16 +299,16 @@ Status tidyRules(Socket& sock, std::string_view ifname, std::optional<int> table
       if (!table || r.table == static_cast<uint32_t>(*table)) rules.push_back(std::move(r));
     }
   } else if (table) {
-    return fail(
-        plain(all.error(), "failed to list rules of table " + std::to_string(*table) + " to tidy"));
+    return fail(plainNoDetails(
+        all.error(), "failed to list rules of table " + std::to_string(*table) + " to tidy"));
   } else {
-    return fail(plain(all.error(), "Failed to list all rules to tidy"));
+    return fail(plainNoDetails(all.error(), "Failed to list all rules to tidy"));
   }
   auto link = netlink::findLinkByName(sock, ifname);
-  if (!link) return fail(plain(link.error(), "Failed to get link " + std::string(ifname)));
+  if (!link) return fail(plainNoDetails(link.error(), "Failed to get link " + std::string(ifname)));
   if (!*link) return {};  // the interface is gone: nothing of ours can be found any more
   auto addrs = netlink::listAddresses(sock, (*link)->index);
-  if (!addrs) return fail(plain(addrs.error(), "Failed to list all addrs"));
+  if (!addrs) return fail(plainNoDetails(addrs.error(), "Failed to list all addrs"));
   std::optional<Error> last;
   std::set<uint32_t> tables;
   for (const netlink::Rule& r : rules) {
@@ -322,7 +318,7 @@ Status tidyRules(Socket& sock, std::string_view ifname, std::optional<int> table
     if (!ours) continue;
     auto d = netlink::delRule(sock, r);
     if (!d) {
-      last = plain(d.error(), "Failed to delete rule");
+      last = plainNoDetails(d.error(), "Failed to delete rule");
     } else if (!table && r.table >= kFirstTableId) {
       tables.insert(r.table);
     }
@@ -355,11 +351,11 @@ Status cmdCheck(const skel::CmdArgs& args) {
   if (!c.prev) return failPlain("Required prevResult missing");
   CNI_ASSIGN_OR_RETURN(std::vector<IpPrefix> ips, ipsOf(args.ifname, *c.prev));
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error()));
+  if (!ns) return fail(plainNoDetails(ns.error()));
   return ns->run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
     auto rules = allRules(sock);
-    if (!rules) return fail(plain(rules.error(), "Failed to list all rules"));
+    if (!rules) return fail(plainNoDetails(rules.error(), "Failed to list all rules"));
     for (const IpPrefix& ip : ips) {
       bool found = false;
       for (const auto& r : *rules) {

@@ -24,6 +24,8 @@
 //     which lets GC tell this network's files apart in the shared default dataDir; backups
 //     without them (written by the Go plugin) are never collected;
 //   * no gratuitous ARP after a MAC change (v1.1.1 sends one, HEAD does not).
+#include "plugins/meta/tuning.h"
+
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
@@ -58,242 +60,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using netlink::Socket;
-
-constexpr std::string_view kDefaultDataDir = "/run/cni/tuning";
-constexpr std::string_view kAllowlistFile = "/etc/cni/tuning/allowlist.conf";
-
-// Go plugins return plain errors: code 999, no details.
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  e.details.clear();
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
-std::unexpected<Error> failPlain(std::string msg) {
-  return fail(ErrorCode::kInternal, std::move(msg));
-}
-
-struct TuningConf {
-  skel::NetConf net;
-  std::string data_dir;
-  std::map<std::string, std::string> sysctl;
-  std::string mac;
-  bool promisc = false;
-  int mtu = 0;
-  std::optional<bool> allmulti;
-  std::optional<int> txqlen;
-  std::vector<pluginkit::Attachment> valid_attachments;
-
-  bool changesLink() const { return !mac.empty() || mtu != 0 || promisc || allmulti || txqlen; }
-};
-
-Status readSysctlMap(const Json& obj, std::string_view path,
-                     std::map<std::string, std::string>* out) {
-  const Json* v = pluginkit::FieldReader(obj, std::string(path)).raw("sysctl");
-  if (!v) return {};
-  if (!v->is_object()) {
-    return failPlain(
-        spec::goFieldTypeError(*v, std::string(path) + ".sysctl", "map[string]string"));
-  }
-  for (const auto& [k, val] : v->items()) {
-    if (val.is_null()) continue;
-    if (!val.is_string()) {
-      return failPlain(spec::goFieldTypeError(val, std::string(path) + ".sysctl", "string"));
-    }
-    (*out)[k] = val.get<std::string>();
-  }
-  return {};
-}
-
-Expected<TuningConf> parseConf(std::string_view stdin_data, std::string_view env_args) {
-  TuningConf c;
-  auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(net.error(), "failed to load netconf"));
-  c.net = std::move(*net);
-  const Json& raw = c.net.raw;
-  pluginkit::FieldReader f(raw, "TuningConf");
-  Status s = f.string("dataDir", &c.data_dir);
-  if (s) s = readSysctlMap(raw, "TuningConf", &c.sysctl);
-  if (s) s = f.string("mac", &c.mac);
-  if (s) s = f.boolean("promisc", &c.promisc);
-  if (s) s = f.integer("mtu", &c.mtu);
-  if (s) {
-    if (const Json* v = f.raw("allmulti")) {
-      if (!v->is_boolean()) {
-        s = fail(f.typeError(*v, "allmulti", "bool"));
-      } else {
-        c.allmulti = v->get<bool>();
-      }
-    }
-  }
-  if (s) s = f.optionalInteger("txQLen", &c.txqlen);
-  std::string rc_mac;
-  if (s) {
-    if (const Json* rc = f.raw("runtimeConfig")) {
-      s = pluginkit::FieldReader(*rc, "TuningConf.runtimeConfig").string("mac", &rc_mac);
-    }
-  }
-  // args.cni.*
-  const Json* cni_args = nullptr;
-  if (s) {
-    if (const Json* a = f.raw("args"); a && a->is_object()) {
-      cni_args = pluginkit::FieldReader(*a, "TuningConf.args").raw("cni");
-      if (cni_args && !cni_args->is_object()) cni_args = nullptr;
-    }
-  }
-  TuningConf args_over;
-  std::optional<std::string> a_mac;
-  std::optional<int> a_mtu, a_txqlen;
-  std::optional<bool> a_promisc, a_allmulti;
-  if (s && cni_args) {
-    pluginkit::FieldReader a(*cni_args, "IPAMArgs");
-    s = readSysctlMap(*cni_args, "IPAMArgs", &args_over.sysctl);
-    if (s) s = a.optionalString("mac", &a_mac);
-    if (s) s = a.optionalInteger("mtu", &a_mtu);
-    if (s) s = a.optionalInteger("txQLen", &a_txqlen);
-    for (auto [key, out] : {std::pair{"promisc", &a_promisc}, std::pair{"allmulti", &a_allmulti}}) {
-      if (!s) break;
-      if (const Json* v = a.raw(key)) {
-        if (!v->is_boolean()) {
-          s = fail(a.typeError(*v, key, "bool"));
-        } else {
-          *out = v->get<bool>();
-        }
-      }
-    }
-  }
-  if (!s) return fail(plain(s.error(), "failed to load netconf"));
-
-  if (c.data_dir.empty()) c.data_dir = kDefaultDataDir;
-  if (!env_args.empty()) {
-    static constexpr std::string_view kKnown[] = {"MAC"};
-    auto loaded = spec::loadArgs(env_args, kKnown);
-    if (!loaded) return fail(plain(loaded.error()));
-    if (const std::string* m = loaded->get("MAC"); m && !m->empty()) c.mac = *m;
-  }
-  if (!rc_mac.empty()) c.mac = rc_mac;
-  for (auto& [k, v] : args_over.sysctl) c.sysctl[k] = v;
-  if (a_mac) c.mac = *a_mac;
-  if (a_promisc) c.promisc = *a_promisc;
-  if (a_mtu) c.mtu = *a_mtu;
-  if (a_allmulti) c.allmulti = a_allmulti;
-  if (a_txqlen) c.txqlen = a_txqlen;
-  c.valid_attachments = pluginkit::validAttachments(raw);
-  return c;
-}
-
-// HEAD's duplicate check: the same key twice in a "sysctl" object is refused (nlohmann keeps
-// only the last, so the raw text is scanned).
-class DupSysctlScan : public nlohmann::json_sax<Json> {
- public:
-  bool duplicate = false;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override {
-    ++depth_;
-    in_sysctl_ = depth_ == 2 && last_top_key_is_sysctl_;
-    return true;
-  }
-  bool key(string_t& k) override {
-    if (depth_ == 1) last_top_key_is_sysctl_ = equalsIgnoreCase(k, "sysctl");
-    if (depth_ == 2 && in_sysctl_ && !seen_.insert(k).second) duplicate = true;
-    return true;
-  }
-  bool end_object() override {
-    if (depth_ == 2) in_sysctl_ = false;
-    --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    ++depth_;
-    return true;
-  }
-  bool end_array() override {
-    --depth_;
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
-
- private:
-  static bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i])) !=
-          std::tolower(static_cast<unsigned char>(b[i]))) {
-        return false;
-      }
-    }
-    return true;
-  }
-  int depth_ = 0;
-  bool last_top_key_is_sysctl_ = false;
-  bool in_sysctl_ = false;
-  std::set<std::string> seen_;
-};
-
-Status checkDuplicateSysctls(std::string_view stdin_data) {
-  DupSysctlScan scan;
-  (void)Json::sax_parse(stdin_data, &scan, nlohmann::json::input_format_t::json, false);
-  if (scan.duplicate) return failPlain("duplicated sysctl keys are not allowed");
-  return {};
-}
-
-// The allowlist: one regex per non-blank line; absent file = no restriction.
-Status validateAllowlist(const TuningConf& c) {
-  std::error_code ec;
-  if (!fs::exists(kAllowlistFile, ec)) return {};
-  std::ifstream in{std::string(kAllowlistFile)};
-  if (!in) {
-    return failPlain("open " + std::string(kAllowlistFile) + ": " + goErrnoText(errno));
-  }
-  std::vector<std::string> allow;
-  for (std::string line; std::getline(in, line);) {
-    const auto b = line.find_first_not_of(" \t\r\n\v\f");
-    if (b == std::string::npos) continue;
-    const auto e = line.find_last_not_of(" \t\r\n\v\f");
-    allow.push_back(line.substr(b, e - b + 1));
-  }
-  for (const auto& [key, value] : c.sysctl) {
-    bool match = false;
-    for (const std::string& pattern : allow) {
-      try {
-        if (std::regex_search(key, std::regex(pattern, std::regex::ECMAScript))) {
-          match = true;
-          break;
-        }
-      } catch (const std::regex_error& e) {
-        return failPlain("error parsing regexp: " + std::string(e.what()) + ": `" + pattern + "`");
-      }
-    }
-    if (!match) {
-      std::string list = "[";
-      for (size_t i = 0; i < allow.size(); ++i) list += (i ? " " : "") + allow[i];
-      return failPlain("Sysctl " + key +
-                       " is not allowed. Only the following sysctls are allowed: " + list + "]");
-    }
-  }
-  return {};
-}
-
-// "net.ipv4.conf.IFNAME.arp_notify" -> "/proc/sys/net/ipv4/conf/eth0/arp_notify", lexically
-// cleaned; anything that does not stay under /proc/sys/net/ is refused.
-Expected<std::string> sysctlPath(std::string_view key, std::string_view ifname) {
-  std::string k(key);
-  std::replace(k.begin(), k.end(), '.', '/');
-  if (auto pos = k.find("IFNAME"); pos != std::string::npos) k.replace(pos, 6, ifname);
-  const std::string path = fs::path("/proc/sys/" + k).lexically_normal().string();
-  if (!path.starts_with("/proc/sys/net/")) {
-    return failPlain("invalid net sysctl key: \"" + std::string(key) + "\"");
-  }
-  return path;
-}
 
 // Opens every file first, so a missing or read-only key fails before any value is written.
 Status writeFiles(const std::vector<std::pair<std::string, std::string>>& writes) {
@@ -359,7 +125,7 @@ Status setTxQLen(Socket& sock, int index, int qlen) {
 // The reference's per-attribute steps, with its error texts.
 Expected<int> linkIndex(Socket& sock, std::string_view ifname) {
   auto l = netlink::getLinkByName(sock, ifname);
-  if (!l) return fail(plain(l.error(), "failed to get \"" + std::string(ifname) + "\""));
+  if (!l) return fail(plainNoDetails(l.error(), "failed to get \"" + std::string(ifname) + "\""));
   return l->index;
 }
 Status changeMac(Socket& sock, std::string_view ifname, std::string_view mac) {
@@ -368,13 +134,14 @@ Status changeMac(Socket& sock, std::string_view ifname, std::string_view mac) {
     return failPlain("invalid args " + std::string(mac) + " for MAC addr: " + bytes.error().msg);
   }
   CNI_ASSIGN_OR_RETURN(int index, linkIndex(sock, ifname));
-  if (Status s = netlink::setLinkMac(sock, index, *bytes); !s) return fail(plain(s.error()));
+  if (Status s = netlink::setLinkMac(sock, index, *bytes); !s)
+    return fail(plainNoDetails(s.error()));
   return {};
 }
 template <class Fn>
 Status changeLink(Socket& sock, std::string_view ifname, Fn fn) {
   CNI_ASSIGN_OR_RETURN(int index, linkIndex(sock, ifname));
-  if (Status s = fn(index); !s) return fail(plain(s.error()));
+  if (Status s = fn(index); !s) return fail(plainNoDetails(s.error()));
   return {};
 }
 Status changePromisc(Socket& sock, std::string_view ifname, bool on) {
@@ -400,7 +167,7 @@ std::string backupPath(std::string_view dir, std::string_view cid, std::string_v
 
 Status createBackup(Socket& sock, const skel::CmdArgs& args, const TuningConf& c) {
   auto st = linkState(sock, args.ifname);
-  if (!st) return fail(plain(st.error(), "failed to get \"" + args.ifname + "\""));
+  if (!st) return fail(plainNoDetails(st.error(), "failed to get \"" + args.ifname + "\""));
   // Field order and omitempty as Go's configToRestore; extra fields for GC.
   OrderedJson b = OrderedJson::object();
   if (!c.mac.empty()) b["mac"] = st->link.macString();
@@ -442,7 +209,7 @@ Expected<bool> restoreBackup(Socket& sock, std::string_view ifname, const std::s
   auto j = spec::parseJson(ss.str(), "backup");
   if (!j || !j->is_object()) return true;  // unreadable: nothing we can restore
   auto link = netlink::findLinkByName(sock, ifname);
-  if (!link) return fail(plain(link.error()));
+  if (!link) return fail(plainNoDetails(link.error()));
   if (!*link) return true;  // the interface is gone, and its settings with it
   std::vector<std::string> errs;
   auto note = [&](Status s, std::string_view what) {
@@ -481,7 +248,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_TRY(validateAllowlist(c));
   if (!c.net.has_prev_result) return failPlain("Required prevResult missing");
   auto prev = spec::parsePrevResult(c.net.raw);
-  if (!prev) return fail(plain(prev.error()));
+  if (!prev) return fail(plainNoDetails(prev.error()));
   spec::Result result = **prev;
   // Every key is checked before anything is written.
   std::vector<std::pair<std::string, std::string>> writes;
@@ -495,7 +262,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
     }
   }
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error()));
+  if (!ns) return fail(plainNoDetails(ns.error()));
   CNI_TRY(ns->run([&]() -> Status {
     CNI_TRY(writeFiles(writes));
     if (!c.changesLink()) return {};
@@ -514,7 +281,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
     return {};
   }));
   auto out = spec::convertResult(result, c.net.cni_version);
-  if (!out) return fail(plain(out.error()));
+  if (!out) return fail(plainNoDetails(out.error()));
   return spec::encodeResult(*out);
 }
 
@@ -543,16 +310,16 @@ Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(TuningConf c, parseConf(args.stdin_data, args.args));
   if (!c.net.has_prev_result) return failPlain("Required prevResult missing");
   auto prev = spec::parsePrevResult(c.net.raw);
-  if (!prev) return fail(plain(prev.error()));
+  if (!prev) return fail(plainNoDetails(prev.error()));
   if (auto r = spec::convertResult(**prev, spec::kCurrentVersion); !r)
-    return fail(plain(r.error()));
+    return fail(plainNoDetails(r.error()));
   std::vector<std::pair<std::string, std::string>> reads;
   for (const auto& [key, value] : c.sysctl) {
     CNI_ASSIGN_OR_RETURN(std::string path, sysctlPath(key, args.ifname));
     reads.emplace_back(path, value);
   }
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error()));
+  if (!ns) return fail(plainNoDetails(ns.error()));
   return ns->run([&]() -> Status {
     for (const auto& [path, want] : reads) {
       std::ifstream in(path);

@@ -32,6 +32,7 @@
 #include "src/netlink/route.h"
 #include "src/netns/netns.h"
 #include "src/pluginkit/conf_fields.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/skel/netconf.h"
 #include "src/skel/skel.h"
 #include "src/spec/go_json.h"
@@ -45,15 +46,8 @@ using netlink::Socket;
 
 constexpr std::array<std::string_view, 4> kVersions = {"0.3.1", "0.4.0", "1.0.0", "1.1.0"};
 
-Error plain(Error e, std::string_view ctx = {}) {
-  e.code = ErrorCode::kInternal;
-  e.details.clear();
-  if (!ctx.empty()) e.withContext(ctx);
-  return e;
-}
-std::unexpected<Error> failPlain(std::string msg) {
-  return fail(ErrorCode::kInternal, std::move(msg));
-}
+using pluginkit::failPlain;
+using pluginkit::plainNoDetails;
 
 struct VrfConf {
   skel::NetConf net;
@@ -65,7 +59,7 @@ struct VrfConf {
 Expected<VrfConf> parseConf(std::string_view stdin_data) {
   VrfConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(net.error(), "failed to load netconf"));
+  if (!net) return fail(plainNoDetails(net.error(), "failed to load netconf"));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "VRFNetConf");
   Status s = f.string("vrfname", &c.vrf_name);
@@ -87,13 +81,14 @@ Expected<VrfConf> parseConf(std::string_view stdin_data) {
       }
     }
   }
-  if (!s) return fail(plain(s.error(), "failed to load netconf"));
+  if (!s) return fail(plainNoDetails(s.error(), "failed to load netconf"));
   if (c.vrf_name.empty()) return failPlain("configuration is expected to have a valid vrf name");
   if (c.net.has_prev_result) {
     auto prev = spec::parsePrevResult(c.net.raw);
-    if (!prev) return fail(plain(prev.error(), "could not parse prevResult"));
+    if (!prev) return fail(plainNoDetails(prev.error(), "could not parse prevResult"));
     auto cur = spec::convertResult(**prev, spec::kCurrentVersion);
-    if (!cur) return fail(plain(cur.error(), "could not convert result to current version"));
+    if (!cur)
+      return fail(plainNoDetails(cur.error(), "could not convert result to current version"));
     c.prev = std::move(*cur);
   }
   return c;
@@ -160,15 +155,15 @@ uint32_t freeTable(const std::vector<LinkInfo>& links) {
 
 Expected<LinkInfo> createVrf(Socket& sock, const std::string& name, uint32_t table) {
   auto links = listLinkInfos(sock);
-  if (!links) return fail(plain(links.error(), "createVRF: Failed to find links"));
+  if (!links) return fail(plainNoDetails(links.error(), "createVRF: Failed to find links"));
   if (table == 0) table = freeTable(*links);
   if (Status s = netlink::createVrf(sock, {.name = name}, table); !s) {
-    return fail(plain(s.error(), "could not add VRF " + name));
+    return fail(plainNoDetails(s.error(), "could not add VRF " + name));
   }
   auto l = netlink::getLinkByName(sock, name);
-  if (!l) return fail(plain(l.error(), "could not add VRF " + name));
+  if (!l) return fail(plainNoDetails(l.error(), "could not add VRF " + name));
   if (Status s = netlink::setLinkUp(sock, l->index); !s) {
-    return fail(plain(s.error(), "could not set link up for VRF " + name));
+    return fail(plainNoDetails(s.error(), "could not set link up for VRF " + name));
   }
   return LinkInfo{.link = std::move(*l), .vrf_table = table};
 }
@@ -191,9 +186,9 @@ Status addInterface(Socket& sock, const LinkInfo& vrf, const std::string& ifname
   if (link->master != 0) {
     auto master = netlink::getLinkByIndex(sock, link->master);
     if (!master) {
-      return fail(
-          plain(master.error(),
-                "interface " + ifname + " has already a master set, could not retrieve the name"));
+      return fail(plainNoDetails(
+          master.error(),
+          "interface " + ifname + " has already a master set, could not retrieve the name"));
     }
     return failPlain("interface " + ifname + " has already a master set: " + master->name);
   }
@@ -201,9 +196,10 @@ Status addInterface(Socket& sock, const LinkInfo& vrf, const std::string& ifname
   if (!before) return failPlain("failed getting ipv6 addresses for " + ifname);
   // Routes the enslaving will flush: the interface's own (not kernel-made connected/local).
   auto routes = netlink::listRoutes(sock, {.table = RT_TABLE_MAIN, .dev = link->index});
-  if (!routes) return fail(plain(routes.error(), "failed getting routes for " + ifname));
+  if (!routes) return fail(plainNoDetails(routes.error(), "failed getting routes for " + ifname));
   if (Status s = netlink::setLinkMaster(sock, link->index, vrf.link.index); !s) {
-    return fail(plain(s.error(), "could not set vrf " + vrf.link.name + " as master of " + ifname));
+    return fail(plainNoDetails(s.error(),
+                               "could not set vrf " + vrf.link.name + " as master of " + ifname));
   }
   auto after = netlink::listAddresses(sock, link->index, IpFamily::kV6);
   if (!after) return failPlain("failed getting ipv6 new addresses for " + ifname);
@@ -215,8 +211,8 @@ Status addInterface(Socket& sock, const LinkInfo& vrf, const std::string& ifname
     netlink::AddressOptions o{.scope = a.scope,
                               .flags = a.flags & (IFA_F_NODAD | IFA_F_NOPREFIXROUTE)};
     if (Status s = netlink::addAddress(sock, link->index, a.prefix, o); !s) {
-      return fail(plain(s.error(), "could not restore address " + a.cidr() + " to " + ifname +
-                                       " @ " + vrf.link.name));
+      return fail(plainNoDetails(s.error(), "could not restore address " + a.cidr() + " to " +
+                                                ifname + " @ " + vrf.link.name));
     }
   }
   for (netlink::Route r : *routes) {
@@ -225,7 +221,7 @@ Status addInterface(Socket& sock, const LinkInfo& vrf, const std::string& ifname
     r.onlink = false;
     Status s = netlink::addRoute(sock, r);
     if (!s && !netlink::isKernelErrno(s.error(), EEXIST)) {
-      return fail(plain(s.error(), "could not add route '" + r.dst.str() + "'"));
+      return fail(plainNoDetails(s.error(), "could not add route '" + r.dst.str() + "'"));
     }
   }
   return {};
@@ -235,7 +231,7 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(VrfConf c, parseConf(args.stdin_data));
   if (!c.prev) return failPlain("missing prevResult from earlier plugin");
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error()));
+  if (!ns) return fail(plainNoDetails(ns.error()));
   Status s = ns->run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
     CNI_ASSIGN_OR_RETURN(auto vrf, findVrf(sock, c.vrf_name));
@@ -248,9 +244,9 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
     }
     return addInterface(sock, *vrf, args.ifname);
   });
-  if (!s) return fail(plain(s.error(), "cmdAdd failed"));
+  if (!s) return fail(plainNoDetails(s.error(), "cmdAdd failed"));
   auto out = spec::convertResult(*c.prev, c.net.cni_version);
-  if (!out) return fail(plain(out.error()));
+  if (!out) return fail(plainNoDetails(out.error()));
   return spec::encodeResult(*out);
 }
 
@@ -283,7 +279,7 @@ Status cmdCheck(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(VrfConf c, parseConf(args.stdin_data));
   if (!c.prev) return failPlain("missing prevResult from earlier plugin");
   auto ns = netns::NetNs::open(args.netns);
-  if (!ns) return fail(plain(ns.error()));
+  if (!ns) return fail(plainNoDetails(ns.error()));
   return ns->run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
     CNI_ASSIGN_OR_RETURN(auto vrf, findVrf(sock, c.vrf_name));

@@ -55,6 +55,48 @@ std::string Link::macString() const {
   return out;
 }
 
+namespace {
+
+Expected<std::optional<std::vector<uint8_t>>> linkInfoData(Socket& sock, int index, uint16_t type) {
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = index;
+  Message req(RTM_GETLINK, 0);
+  req.putHeader(ifi).putU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+  CNI_ASSIGN_OR_RETURN(auto msgs, sock.query(req));
+  for (const RawMessage& msg : msgs) {
+    if (msg.type() != RTM_NEWLINK) continue;
+    CNI_ASSIGN_OR_RETURN(AttrList attrs, msg.attrs(sizeof(ifinfomsg)));
+    const Attr* li = attrs.find(IFLA_LINKINFO);
+    if (li == nullptr) break;
+    CNI_ASSIGN_OR_RETURN(AttrList info, li->nested());
+    const Attr* data = info.find(IFLA_INFO_DATA);
+    if (data == nullptr) break;
+    CNI_ASSIGN_OR_RETURN(AttrList d, data->nested());
+    if (const Attr* a = d.find(type)) {
+      return std::optional<std::vector<uint8_t>>(std::in_place, a->data.begin(), a->data.end());
+    }
+  }
+  return std::optional<std::vector<uint8_t>>();
+}
+
+template <class T>
+Expected<std::optional<T>> linkInfoDataScalar(Socket& sock, int index, uint16_t type) {
+  CNI_ASSIGN_OR_RETURN(auto raw, linkInfoData(sock, index, type));
+  if (!raw) return std::optional<T>();
+  return Attr{.type = type, .data = *raw}.scalar<T>();
+}
+
+}  // namespace
+
+Expected<std::optional<uint32_t>> linkInfoDataU32(Socket& sock, int index, uint16_t type) {
+  return linkInfoDataScalar<uint32_t>(sock, index, type);
+}
+
+Expected<std::optional<uint16_t>> linkInfoDataU16(Socket& sock, int index, uint16_t type) {
+  return linkInfoDataScalar<uint16_t>(sock, index, type);
+}
+
 Expected<Link> parseLink(const RawMessage& m) {
   auto ifi = m.familyHeader<ifinfomsg>();
   if (!ifi) return fail(ErrorCode::kInternal, "truncated RTM_NEWLINK message");

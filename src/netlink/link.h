@@ -49,6 +49,11 @@ Expected<std::vector<Link>> listLinks(Socket& sock);
 Status setLinkUp(Socket& sock, int index);
 Status setLinkDown(Socket& sock, int index);
 
+// One kind-specific attribute of a link (IFLA_LINKINFO / IFLA_INFO_DATA: IFLA_MACVLAN_MODE,
+// IFLA_IPVLAN_MODE, IFLA_VLAN_ID, ...), which Link does not decode; nullopt when absent.
+Expected<std::optional<uint32_t>> linkInfoDataU32(Socket& sock, int index, uint16_t type);
+Expected<std::optional<uint16_t>> linkInfoDataU16(Socket& sock, int index, uint16_t type);
+
 // Decodes one RTM_NEWLINK message (exposed for the dump-based callers of later modules).
 Expected<Link> parseLink(const RawMessage& m);
 

@@ -21,4 +21,14 @@ inline Error plainError(Error e, std::string_view ctx = {}) {
   return e;
 }
 
+// As plainError, also dropping the details (what tuning, sbr and vrf print: Go formats the
+// inner error into the message only).
+inline Error plainNoDetails(Error e, std::string_view ctx = {}) {
+  e.details.clear();
+  return plainError(std::move(e), ctx);
+}
+inline std::unexpected<Error> failPlain(std::string msg) {
+  return fail(plainError(std::move(msg)));
+}
+
 }  // namespace cni::pluginkit

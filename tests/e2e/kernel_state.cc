@@ -31,6 +31,8 @@ echo @@end
 )SH";
 
 constexpr std::string_view kMasqTable = "table inet cni_plugins_masquerade";
+// Our portmap's tables (plugins/meta/portmap.h).
+constexpr std::string_view kHostportTables[] = {"table ip cni_hostport", "table ip6 cni_hostport"};
 
 bool isHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 bool isNameChar(char c) {
@@ -214,6 +216,89 @@ std::string stripHostPrefix(std::string ip) {
   return ip;
 }
 
+// Port mapping by meaning, whichever implementation wrote it (section `portmap`):
+//   "dnat <proto> <hostIP|*>:<hostPort> -> <podIP>:<port> id=<cid>"
+//   "hairpin-masq src=<pod subnet> dst=<podIP> id=<cid>"   (pod reaching itself via a hostPort)
+//   "localhost-masq dst=<podIP> id=<cid>"                   (127.0.0.1:<hostPort> on the node)
+// The tables, chains and jumps that carry them go to `portmap-infra` (left in place by both
+// implementations, like iptables' chains). The reference masquerades by marking per port before
+// DNAT; ours matches the DNATed pod address: the same packets, so the same meaning.
+void renderOurPortmapRule(const std::string& path, const std::string& stmt, Snapshot& s) {
+  static const std::regex kDnat(
+      R"re(^(?:ip6? daddr (\S+) )?(\w+) dport (\d+) dnat to (\S+) comment "portmap net:\S+ id:(\S+) if:\S+"$)re");
+  static const std::regex kHairpin(
+      R"re(^ip6? saddr (\S+) ip6? daddr (\S+) ct status dnat masquerade comment "portmap net:\S+ id:(\S+) if:\S+"$)re");
+  static const std::regex kLocal(
+      R"re(^ip6? saddr (?:127\.0\.0\.1|::1) ip6? daddr (\S+) masquerade comment "portmap net:\S+ id:(\S+) if:\S+"$)re");
+  std::smatch m;
+  if (std::regex_match(stmt, m, kDnat)) {
+    std::string host = m[1].matched ? m[1].str() : "*";
+    s.sections["portmap"].push_back("dnat " + m[2].str() + " " + host + ":" + m[3].str() + " -> " +
+                                    m[4].str() + " id=" + m[5].str());
+  } else if (std::regex_match(stmt, m, kHairpin)) {
+    s.sections["portmap"].push_back("hairpin-masq src=" + m[1].str() + " dst=" + m[2].str() +
+                                    " id=" + m[3].str());
+  } else if (std::regex_match(stmt, m, kLocal)) {
+    s.sections["portmap"].push_back("localhost-masq dst=" + m[1].str() + " id=" + m[2].str());
+  } else {
+    s.sections["portmap-infra"].push_back(stmt.empty() ? path : path + ": " + stmt);
+  }
+}
+
+// The reference's iptables portmap chains (nat table) into `portmap` tuples. Returns the lines
+// that belong to portmap (removed from the iptables section).
+std::set<std::string> extractIptablesPortmap(const std::vector<std::string>& lines, Snapshot& s) {
+  static const std::regex kJump(
+      R"re(^-A CNI-HOSTPORT-DNAT .*--comment "dnat name: \\"(.*)\\" id: \\"(.*)\\"" .*-j (CNI-DN-[0-9a-f]+)$)re");
+  static const std::regex kDnat(
+      R"re(^-A (CNI-DN-[0-9a-f]+) (?:-d (\S+) )?-p (\w+) -m \w+ --dport (\d+) -j DNAT --to-destination (\S+)$)re");
+  static const std::regex kMark(
+      R"re(^-A (CNI-DN-[0-9a-f]+) -s (\S+) (?:-d \S+ )?-p \w+ -m \w+ --dport \d+ -j CNI-HOSTPORT-SETMARK$)re");
+  std::map<std::string, std::string> owner;  // CNI-DN chain -> container ID
+  std::set<std::string> taken;
+  for (const auto& line : lines) {
+    std::smatch m;
+    if (std::regex_match(line, m, kJump)) owner[m[3].str()] = m[2].str();
+  }
+  // Pod addresses per chain (the DNAT targets), to express the mark rules by destination.
+  std::map<std::string, std::vector<std::string>> pods;
+  for (const auto& line : lines) {
+    std::smatch m;
+    if (!std::regex_match(line, m, kDnat) || !owner.contains(m[1].str())) continue;
+    std::string host = m[2].matched ? stripHostPrefix(m[2].str()) : "*";
+    s.sections["portmap"].push_back("dnat " + m[3].str() + " " + host + ":" + m[4].str() + " -> " +
+                                    m[5].str() + " id=" + owner[m[1].str()]);
+    std::string to = m[5].str();
+    std::string ip =
+        to.starts_with("[") ? to.substr(1, to.find(']') - 1) : to.substr(0, to.rfind(':'));
+    pods[m[1].str()].push_back(ip);
+    taken.insert(line);
+  }
+  std::set<std::string> marks;
+  for (const auto& line : lines) {
+    std::smatch m;
+    if (!std::regex_match(line, m, kMark) || !owner.contains(m[1].str())) continue;
+    std::string src = m[2].str();
+    bool local = src == "127.0.0.1/32" || src == "::1/128";
+    bool v6 = src.find(':') != std::string::npos;
+    for (const auto& ip : pods[m[1].str()]) {
+      if ((ip.find(':') != std::string::npos) != v6) continue;
+      marks.insert(local ? "localhost-masq dst=" + ip + " id=" + owner[m[1].str()]
+                         : "hairpin-masq src=" + src + " dst=" + ip + " id=" + owner[m[1].str()]);
+    }
+    taken.insert(line);
+  }
+  for (const auto& l : marks) s.sections["portmap"].push_back(l);
+  for (const auto& line : lines) {
+    if (line.find("CNI-HOSTPORT-") != std::string::npos ||
+        line.find("CNI-DN-") != std::string::npos) {
+      if (!taken.contains(line)) s.sections["portmap-infra"].push_back("nat: " + line);
+      taken.insert(line);
+    }
+  }
+  return taken;
+}
+
 // nft: drops the tables iptables-nft manages (reported by iptables-save instead), turns our
 // masquerade table into `masq` tuples + `masq-infra`.
 void renderNft(const std::string& text, const std::set<std::string>& iptables_tables, Snapshot& s) {
@@ -225,6 +310,10 @@ void renderNft(const std::string& text, const std::set<std::string>& iptables_ta
   for (const auto& [path, stmt] : flattenNft(text)) {
     std::string table = path.substr(0, path.find(" / "));
     if (iptables_tables.contains(table)) continue;
+    if (table == kHostportTables[0] || table == kHostportTables[1]) {
+      renderOurPortmapRule(path, stmt, s);
+      continue;
+    }
     if (table == kMasqTable) {
       std::smatch m;
       if (path == std::string(kMasqTable) + " / chain masq_checks" &&
@@ -280,7 +369,9 @@ std::set<std::string> renderIptables(const std::string& text, const std::string&
   }
   for (auto& [name, lines] : by_table) {
     std::set<std::string> masq_chains;
+    std::set<std::string> portmap_lines;
     if (name == "nat") {
+      portmap_lines = extractIptablesPortmap(lines, s);
       for (const auto& line : lines) {
         std::smatch m;
         if (!std::regex_match(line, m, kJump)) continue;
@@ -308,6 +399,7 @@ std::set<std::string> renderIptables(const std::string& text, const std::string&
     for (const auto& line : lines) {
       std::smatch m;
       if (std::regex_match(line, m, kJump) && masq_chains.contains(m[4].str())) continue;
+      if (portmap_lines.contains(line)) continue;
       bool in_masq_chain = false;
       for (const auto& c : masq_chains) {
         in_masq_chain |= line.starts_with("-A " + c + " ") || line.starts_with(":" + c + " ");
@@ -438,7 +530,9 @@ Expected<Snapshot> snapshotNetns(const std::string& netns_name, Normaliser& norm
   managed.merge(renderIptables(parts["ip6tables"], "ip6", "ip6tables", s));
   renderNft(parts["nft"], managed, s);
   for (auto& [name, lines] : s.sections) {
-    if (name != "nft" && name != "masq-infra") std::sort(lines.begin(), lines.end());
+    if (name != "nft" && name != "masq-infra" && name != "portmap-infra") {
+      std::sort(lines.begin(), lines.end());
+    }
   }
   return s;
 }

@@ -18,6 +18,10 @@
 //              `inet cni_plugins_masquerade` (whose per-pod rules are removed from `nft`)
 //   masq-infra the rest of `inet cni_plugins_masquerade` (table, chains, multicast returns): the
 //              skeleton an nftables masquerade backend leaves in place, like iptables' chains
+//   portmap    the *meaning* of host port mappings ("dnat tcp *:8080 -> 10.1.0.2:80 id=<cid>",
+//              "hairpin-masq src=<subnet> dst=<pod>", "localhost-masq dst=<pod>"), read from the
+//              reference's iptables CNI-DN-* chains or from our nft tables `ip/ip6 cni_hostport`
+//   portmap-infra  the chains and jumps that carry them, on either side (left in place by both)
 //
 // Volatile identifiers are renamed by a Normaliser shared by every text of one run (results,
 // snapshots), numbered by first appearance: `veth` + 8 hex -> vethN, MACs -> macN. Link
