@@ -144,6 +144,9 @@ struct Case {
   // A known reference defect makes its DEL fail with this message (and leave state): ours must
   // succeed and restore the node; the reference's leftovers are not compared.
   std::string reference_del_error;
+  // The same for the second DEL (CNI_NETNS="", no cached result): the reference fails it and
+  // leaks what the plugins after the failing one would release; ours must succeed.
+  std::string reference_del2_error;
   // Deliberate differences of ours, applied to our side before the comparison (commented at
   // each use). Each asserts that the difference it normalises is really there.
   std::function<void(SideRun&)> ours_fixup;
@@ -376,7 +379,13 @@ void compare(const Case& c, SideRun& ref, SideRun& ours, const std::string& brid
   for (SideRun* s : selfTest() ? std::vector{&ref, &ours} : std::vector{&ref}) {
     if (c.reference_del_error.empty()) {
       EXPECT_EQ(s->del.status, 0) << s->label << " DEL: " << describe(s->del);
-      EXPECT_EQ(s->del2.status, 0) << s->label << " DEL without netns: " << describe(s->del2);
+      if (c.reference_del2_error.empty()) {
+        EXPECT_EQ(s->del2.status, 0) << s->label << " DEL without netns: " << describe(s->del2);
+      } else {
+        EXPECT_NE(s->del2.err.find(c.reference_del2_error), std::string::npos)
+            << s->label
+            << " DEL without netns (known reference defect expected): " << describe(s->del2);
+      }
     } else {
       EXPECT_NE(s->del.err.find(c.reference_del_error), std::string::npos)
           << s->label << " DEL (known reference defect expected): " << describe(s->del);
@@ -422,9 +431,10 @@ void compare(const Case& c, SideRun& ref, SideRun& ours, const std::string& brid
     expectSameSnapshots(filterSnapshot(ref.node_del, no_infra),
                         filterSnapshot(ours.node_del, no_infra),
                         "node after DEL (what is left, the bridge included)");
-    expectRestored(ref, bridge);
+    if (c.reference_del2_error.empty()) expectRestored(ref, bridge);
   }
-  if (c.reference_del_error.empty() || !selfTest()) expectRestored(ours, bridge);
+  const bool ref_defects = !c.reference_del_error.empty() || !c.reference_del2_error.empty();
+  if (!ref_defects || !selfTest()) expectRestored(ours, bridge);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,6 +451,21 @@ const std::string kPortmapCheckDefect = "could not check ipv6 dnat";
 // bridge CHECK runs `ipam.ExecCheck(ipam.type)` even when ipam is {} (L2-only): the reference
 // (1.1.1 and current) fails with this.
 const std::string kL2CheckDefect = "no plugin name provided";
+
+// Our firewall's per-IP rules carry one more match than the reference's, a comment naming the
+// attachment (so DEL works without prevResult and GC can find them): dropped before comparing,
+// after checking it is there.
+void stripFirewallComments(SideRun& ours) {
+  static const std::regex kComment(R"( -m comment --comment "cnikit firewall: [^"]*")");
+  int stripped = 0;
+  for (auto& line : ours.node_add.sections["iptables"]) {
+    std::string plain = std::regex_replace(line, kComment, "");
+    stripped += plain != line;
+    line = std::move(plain);
+  }
+  std::sort(ours.node_add.sections["iptables"].begin(), ours.node_add.sections["iptables"].end());
+  EXPECT_EQ(stripped, 2) << "our firewall rules (-d ctstate, -s) should carry our comment";
+}
 
 const std::vector<Case>& cases() {
   static const std::vector<Case> kCases = {
@@ -483,7 +508,8 @@ const std::vector<Case>& cases() {
        .cap_args = kPortMapLower,
        .cni_args = "IgnoreUnknown=1;K8S_POD_NAME=diffpod",
        .check_error = kPortmapCheckDefect,
-       .ours_may_pass_check = true},
+       .ours_may_pass_check = true,
+       .ours_fixup = stripFirewallComments},
       {.file = "containerd.conflist",
        .cap_args = kPortMapContainerd,
        .cni_args = "K8S_POD_INFRA_CONTAINER_ID=@CID@;K8S_POD_UID=0b6e9c4e;IgnoreUnknown=1;"
@@ -491,6 +517,19 @@ const std::vector<Case>& cases() {
        .check_error = kPortmapCheckDefect,
        .ours_may_pass_check = true},
       {.file = "bridge-hairpin.conflist"},
+      // tuning 1.1.1 CHECK reads the sysctl keys without replacing IFNAME (fixed later): it
+      // fails; ours checks the interface's keys and passes. (txQLen is a later key: the diff
+      // conflist leaves it out, tests/netns/tuning_test.cc covers it.)
+      {.file = "bridge-tuning.conflist",
+       .check_error = "/conf/IFNAME/",
+       .ours_may_pass_check = true},
+      // sbr moves the pod's routes from the main table into its own: ptp's CHECK, which looks
+      // for the gateway route in the main table, then fails on both sides (reference defect:
+      // sbr after ptp cannot pass CHECK). The reference sbr's DEL without netns fails opening
+      // its lock file (and the ptp DEL after it never runs, leaking the lease); ours succeeds.
+      {.file = "ptp-sbr.conflist",
+       .check_error = "Failed to find Gateway",
+       .reference_del2_error = "no such file or directory"},
       {.file = "bridge-promisc.conflist"},
       {.file = "bridge-mtu1400.conflist"},
       // The bridge exists with another IPv4 address: replaced with forceAddress ...

@@ -17,6 +17,8 @@ namespace {
 constexpr const char* kScript = R"SH(
 echo @@link; ip -d -j addr show
 echo; echo @@route; ip -j route show table all
+echo; echo @@rule4; ip -4 -j rule show
+echo; echo @@rule6; ip -6 -j rule show
 echo; echo @@sysctl
 cd /proc/sys/net && grep -H '' ipv4/ip_forward ipv6/conf/all/forwarding \
   ipv4/conf/*/arp_notify ipv4/conf/*/route_localnet ipv4/conf/*/proxy_arp ipv4/conf/*/rp_filter \
@@ -150,6 +152,17 @@ void renderAddrs(const Json& links, Snapshot& s) {
       line += " scope " + field(a, "scope");
       s.sections["addr"].push_back(line);
     }
+  }
+}
+
+// Policy routing rules (sbr, vrf): one line per rule, every key `ip -j rule` reports.
+void renderRules(const Json& rules, const std::string& family, Snapshot& s) {
+  for (const Json& r : rules) {
+    if (!r.is_object()) continue;
+    std::string line = "rule " + family;
+    for (const auto& [k, v] : r.items())
+      line += " " + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    s.sections["rule"].push_back(line);
   }
 }
 
@@ -515,6 +528,8 @@ Expected<Snapshot> snapshotNetns(const std::string& netns_name, Normaliser& norm
   renderLinks(links, s);
   renderAddrs(links, s);
   renderRoutes(parseArray(parts["route"]), s);
+  renderRules(parseArray(parts["rule4"]), "inet", s);
+  renderRules(parseArray(parts["rule6"]), "inet6", s);
   // "ipv4/conf/<link>/key:value" from grep -H; all/default/lo are not the plugins' links.
   static const std::regex kSkip(R"(^ipv[46]/conf/(all|default|lo)/)");
   std::istringstream sysctls(parts["sysctl"]);

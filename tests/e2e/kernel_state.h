@@ -7,6 +7,7 @@
 //   addr       per link: family, address/prefix, peer, broadcast, scope (DAD/nodad flags ignored)
 //   route      every table, both families: type, dst, gateway, dev, table, proto, scope, metric,
 //              src, metrics (mtu, ...), multipath hops
+//   rule       policy routing rules of both families (`ip -j rule`: priority, src, table, ...)
 //   sysctl     ip_forward, ipv6 all.forwarding, per link arp_notify/accept_ra/accept_dad/...
 //   nft        `nft -s list ruleset` minus the tables iptables-nft manages, flattened to
 //              "table T / chain C #i: rule" (order kept: rule order matters)
