@@ -2,10 +2,13 @@
 # scripts/deps.sh — install what cnikit needs to build and test (Debian 12), only if missing.
 #   build: g++ (12+), cmake (3.25+), nlohmann-json, CLI11, GoogleTest, Google Benchmark
 #   tests: containernetworking-plugins (the Go reference plugins, our oracle, in /usr/lib/cni),
-#          iproute2 + iptables (the reference plugins shell out to iptables), iputils-ping.
+#          iproute2 + iptables (the reference plugins shell out to iptables), iputils-ping;
+#          podman + runc + busybox-static (tests/e2e/podman_test.cc: podman drives our plugins;
+#          runc listed explicitly: crun, podman's default pick, cannot run on hybrid cgroups).
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config file nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
-      libbenchmark-dev containernetworking-plugins iproute2 iptables iputils-ping nftables)
+      libbenchmark-dev containernetworking-plugins iproute2 iptables iputils-ping nftables
+      podman runc busybox-static)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
