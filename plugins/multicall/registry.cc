@@ -15,6 +15,9 @@ extern const skel::PluginSpec kSpec;
 namespace dummy {
 extern const skel::PluginSpec kSpec;
 }  // namespace dummy
+namespace firewall {
+extern const skel::PluginSpec kSpec;
+}  // namespace firewall
 namespace host_device {
 extern const skel::PluginSpec kSpec;
 }  // namespace host_device
@@ -61,6 +64,7 @@ constexpr PluginEntry kPlugins[] = {
     {"bandwidth", &bandwidth::kSpec},
     {"bridge", &bridge::kSpec},
     {"dummy", &dummy::kSpec},
+    {"firewall", &firewall::kSpec},
     {"host-device", &host_device::kSpec},
     {"host-local", &host_local::kSpec},
     {"ipvlan", &ipvlan::kSpec},

@@ -1,6 +1,7 @@
 // src/nft/expr.cc — expression encoding and the nft-syntax statements built from them.
 #include "src/nft/expr.h"
 
+#include <linux/netfilter/nf_tables_compat.h>
 #include <net/if.h>
 
 #include <array>
@@ -302,6 +303,15 @@ Expr nat(NatType type, uint8_t nfproto, uint32_t addr_reg, uint32_t port_reg) {
 }
 
 Expr counter() { return {"counter", {}, "[ counter ]"}; }
+
+Expr xtMatch(std::string_view name, uint32_t rev, std::span<const uint8_t> info) {
+  std::vector<uint8_t> padded(info.begin(), info.end());
+  padded.resize((padded.size() + 7) / 8 * 8, 0);
+  AttrBuf b;
+  b.putString(NFTA_MATCH_NAME, name).putBe32(NFTA_MATCH_REV, rev).putBytes(NFTA_MATCH_INFO, padded);
+  return {"match", b.bytes(),
+          "[ match name " + std::string(name) + " rev " + std::to_string(rev) + " ]"};
+}
 
 }  // namespace expr
 

@@ -83,6 +83,10 @@ Expr masq();
 // nfproto: NFPROTO_IPV4 / NFPROTO_IPV6; port_reg 0 = keep the port.
 Expr nat(NatType type, uint8_t nfproto, uint32_t addr_reg, uint32_t port_reg = 0);
 Expr counter();
+// An x_tables match run by nft_compat (what iptables-nft emits for `-m comment`, `-m conntrack`):
+// NFTA_MATCH_NAME / _REV / _INFO, `info` being the match's struct, zero-padded to 8 bytes as
+// the kernel's XT_ALIGN(matchsize) check demands.
+Expr xtMatch(std::string_view name, uint32_t rev, std::span<const uint8_t> info);
 
 }  // namespace expr
 
