@@ -4,11 +4,13 @@
 #   tests: containernetworking-plugins (the Go reference plugins, our oracle, in /usr/lib/cni),
 #          iproute2 + iptables (the reference plugins shell out to iptables), iputils-ping;
 #          podman + runc + busybox-static (tests/e2e/podman_test.cc: podman drives our plugins;
-#          runc listed explicitly: crun, podman's default pick, cannot run on hybrid cgroups).
+#          runc listed explicitly: crun, podman's default pick, cannot run on hybrid cgroups);
+#          containerd + python3-grpcio/protobuf + protobuf-compiler (tests/e2e/containerd_test.cc:
+#          a private containerd's CRI plugin drives our plugins, our own Python CRI client).
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config file nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
       libbenchmark-dev containernetworking-plugins iproute2 iptables iputils-ping nftables
-      podman runc busybox-static)
+      podman runc busybox-static containerd python3-grpcio python3-protobuf protobuf-compiler)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
