@@ -33,10 +33,6 @@ class BridgeTest : public NodeWorld {
          R"(,"routes":[{"dst":"0.0.0.0/0"}],"dataDir":")" + dataDir() + R"("}})";
     return c;
   }
-  static std::string withPrev(std::string conf, const Json& prev) {
-    conf.pop_back();
-    return conf + R"(,"prevResult":)" + prev.dump() + "}";
-  }
   // Masquerade rules currently in the node's table.
   size_t masqRules() const {
     std::string rs = nftRuleset();

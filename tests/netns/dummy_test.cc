@@ -41,13 +41,6 @@ class DummyTest : public NodeWorld {
     }
     return c + "}";
   }
-  static std::string withPrev(std::string c, const Json& prev) {
-    c.pop_back();
-    return c + R"(,"prevResult":)" + prev.dump() + "}";
-  }
-  void expectPodEmpty(const testutil::TestNetNs& pod) const {
-    for (const auto& l : links(pod)) EXPECT_EQ(l.name, "lo");
-  }
 };
 
 class DummyVersions : public DummyTest, public ::testing::WithParamInterface<std::string_view> {};

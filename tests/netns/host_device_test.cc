@@ -52,10 +52,6 @@ class HostDeviceTest : public NodeWorld {
     }
     return c + "}";
   }
-  static std::string withPrev(std::string c, const Json& prev) {
-    c.pop_back();
-    return c + R"(,"prevResult":)" + prev.dump() + "}";
-  }
   // The device is back in the node under its own name, without alias, and not in the pod.
   void expectHome(const testutil::TestNetNs& pod, std::string_view name) const {
     auto l = link(node(), name);

@@ -41,16 +41,7 @@ class IpvlanTest : public NodeWorld {
   void SetUp() override {
     NodeWorld::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    ASSERT_TRUE(node().run([]() -> Status {
-      CNI_ASSIGN_OR_RETURN(netlink::Socket s, netlink::Socket::open());
-      CNI_TRY(
-          netlink::createVeth(s, {.host_name = "ivm0", .peer_name = "ivpeer0", .host_up = true}));
-      CNI_ASSIGN_OR_RETURN(netlink::Link m, netlink::getLinkByName(s, "ivm0"));
-      CNI_TRY(netlink::addAddress(s, m.index, *IpPrefix::parse("192.0.2.1/24")));
-      return netlink::addRoute(s, {.dst = *IpPrefix::parse("0.0.0.0/0"),
-                                   .gateway = *IpAddress::parse("192.0.2.254"),
-                                   .dev = m.index});
-    }));
+    addNodeUplink("ivm0", "ivpeer0");
   }
   std::string conf(std::string_view version, std::string_view extra = R"(,"master":"ivm0")",
                    bool ipam = true) const {
@@ -61,13 +52,6 @@ class IpvlanTest : public NodeWorld {
            dataDir() + R"("})";
     }
     return c + "}";
-  }
-  static std::string withPrev(std::string c, const Json& prev) {
-    c.pop_back();
-    return c + R"(,"prevResult":)" + prev.dump() + "}";
-  }
-  void expectPodEmpty(const testutil::TestNetNs& pod) const {
-    for (const auto& l : links(pod)) EXPECT_EQ(l.name, "lo");
   }
 };
 

@@ -30,19 +30,7 @@ class MacvlanTest : public NodeWorld {
   void SetUp() override {
     NodeWorld::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    // The node's "NIC": one end of a veth pair, with an address and the default route.
-    ASSERT_TRUE(node().run([]() -> Status {
-      CNI_ASSIGN_OR_RETURN(netlink::Socket s, netlink::Socket::open());
-      CNI_TRY(netlink::createVeth(
-          s, {.host_name = std::string(kMaster), .peer_name = "mvpeer0", .host_up = true}));
-      CNI_ASSIGN_OR_RETURN(netlink::Link peer, netlink::getLinkByName(s, "mvpeer0"));
-      CNI_TRY(netlink::setLinkUp(s, peer.index));
-      CNI_ASSIGN_OR_RETURN(netlink::Link m, netlink::getLinkByName(s, kMaster));
-      CNI_TRY(netlink::addAddress(s, m.index, *IpPrefix::parse("192.0.2.1/24")));
-      return netlink::addRoute(s, {.dst = *IpPrefix::parse("0.0.0.0/0"),
-                                   .gateway = *IpAddress::parse("192.0.2.254"),
-                                   .dev = m.index});
-    }));
+    addNodeUplink(kMaster, "mvpeer0");
     node_links_ = links(node()).size();
   }
 
@@ -56,14 +44,6 @@ class MacvlanTest : public NodeWorld {
            dataDir() + R"("})";
     }
     return c + "}";
-  }
-  static std::string withPrev(std::string c, const Json& prev) {
-    c.pop_back();
-    return c + R"(,"prevResult":)" + prev.dump() + "}";
-  }
-  // Only lo: nothing the plugin made is left in the pod.
-  void expectPodEmpty(const testutil::TestNetNs& pod) const {
-    for (const auto& l : links(pod)) EXPECT_EQ(l.name, "lo");
   }
 
   size_t node_links_ = 0;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "src/netlink/link_create.h"
+#include "src/netlink/link_set.h"
 #include "src/netlink/socket.h"
 #include "tests/testutil/run.h"
 
@@ -112,6 +114,21 @@ std::vector<std::string> NodeWorld::leasedIps(std::string_view net) const {
 
 std::string NodeWorld::nftRuleset() const {
   return testutil::run("ip netns exec " + node_->name() + " nft list ruleset").out;
+}
+
+void NodeWorld::addNodeUplink(std::string_view name, std::string_view peer) const {
+  ASSERT_TRUE(node().run([&]() -> Status {
+    CNI_ASSIGN_OR_RETURN(netlink::Socket s, netlink::Socket::open());
+    CNI_TRY(netlink::createVeth(
+        s, {.host_name = std::string(name), .peer_name = std::string(peer), .host_up = true}));
+    CNI_ASSIGN_OR_RETURN(netlink::Link p, netlink::getLinkByName(s, peer));
+    CNI_TRY(netlink::setLinkUp(s, p.index));
+    CNI_ASSIGN_OR_RETURN(netlink::Link m, netlink::getLinkByName(s, name));
+    CNI_TRY(netlink::addAddress(s, m.index, *IpPrefix::parse("192.0.2.1/24")));
+    return netlink::addRoute(s, {.dst = *IpPrefix::parse("0.0.0.0/0"),
+                                 .gateway = *IpAddress::parse("192.0.2.254"),
+                                 .dev = m.index});
+  }));
 }
 
 bool NodeWorld::ping(const testutil::TestNetNs& from, std::string_view ip) const {

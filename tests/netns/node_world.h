@@ -66,6 +66,20 @@ class NodeWorld : public ::testing::Test {
   // One ICMP echo from `from` to `ip` (1 s timeout).
   bool ping(const testutil::TestNetNs& from, std::string_view ip) const;
 
+  // The node's "NIC" for plugins with a master device (macvlan, ipvlan): one end (`name`) of a
+  // veth pair, both ends up, with 192.0.2.1/24 and the node's default route via 192.0.2.254.
+  void addNodeUplink(std::string_view name, std::string_view peer) const;
+
+  // A plugin config (a JSON object text) with "prevResult": prev added, for CHECK/DEL.
+  static std::string withPrev(std::string conf, const Json& prev) {
+    conf.pop_back();
+    return conf + R"(,"prevResult":)" + prev.dump() + "}";
+  }
+  // Only lo is left in the pod: nothing the plugin made remains.
+  void expectPodEmpty(const testutil::TestNetNs& pod) const {
+    for (const auto& l : links(pod)) EXPECT_EQ(l.name, "lo");
+  }
+
  private:
   testutil::TempDir dir_;
   std::unique_ptr<testutil::TestNetNs> node_;

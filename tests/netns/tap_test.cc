@@ -34,10 +34,6 @@ class TapTest : public NodeWorld {
     }
     return c + "}";
   }
-  static std::string withPrev(std::string c, const Json& prev) {
-    c.pop_back();
-    return c + R"(,"prevResult":)" + prev.dump() + "}";
-  }
   void expectOnly(const testutil::TestNetNs& pod, std::vector<std::string> names) const {
     std::vector<std::string> got;
     for (const auto& l : links(pod)) got.push_back(l.name);

@@ -52,13 +52,6 @@ class VlanTest : public NodeWorld {
            R"(,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.94.0.0/24"}]],"dataDir":")" +
            dataDir() + R"("}})";
   }
-  static std::string withPrev(std::string c, const Json& prev) {
-    c.pop_back();
-    return c + R"(,"prevResult":)" + prev.dump() + "}";
-  }
-  void expectPodEmpty(const testutil::TestNetNs& pod) const {
-    for (const auto& l : links(pod)) EXPECT_EQ(l.name, "lo");
-  }
 };
 
 class VlanVersions : public VlanTest, public ::testing::WithParamInterface<std::string_view> {};
