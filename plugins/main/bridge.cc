@@ -3,14 +3,16 @@
 // addresses from the IPAM plugin, the gateway address on the bridge, masquerade in nftables.
 //
 //   ADD    every reference key (bridge.h). Order: config checks and the pod namespace first
-//          (bad input changes nothing on the host), bridge, IPAM, veth, port flags/VLANs, pod
+//          (bad input changes nothing on the host), bridge, veth, port flags/VLANs, IPAM (after
+//          the veth as in Go: dhcp runs its client on CNI_IFNAME), pod
 //          side (sysctls, addresses, routes), spoof check, gateway address + forwarding,
 //          masquerade. Each step registers its undo: a failure anywhere releases the IPAM
 //          lease, deletes the veth and removes the nft rules made so far (the reference leaks
 //          the veth when IPAM fails). The bridge itself stays, as in the reference.
 //   DEL    nft rules first (masquerade by its comment, so it works without the link and its
-//          addresses — the reference leaks them then), then the pod's link, then IPAM. The
-//          nft-before-veth order lets the veth's RCU grace period cover nf_tables' deferred
+//          addresses — the reference leaks them then), then IPAM (as Go, while the pod
+//          interface still exists: dhcp releases on it), then the pod's link. The nft-before-veth
+//          order lets the veth's RCU grace period cover nf_tables' deferred
 //          destroy (docs kernel-floor). Empty or vanished CNI_NETNS: nft + IPAM only. Every
 //          "already gone" is success.
 //   CHECK  bridge_check.cc.
@@ -280,16 +282,6 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   spec::Result result;
   result.cni_version = std::string(spec::kCurrentVersion);
   Rollback undo;
-  if (c.layer3()) {
-    CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
-    undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (ipam.ips.empty())
-      return fail(ErrorCode::kInternal, "IPAM plugin returned missing IP config");
-    result.ips = std::move(ipam.ips);
-    result.routes = std::move(ipam.routes);
-    result.dns = std::move(ipam.dns);
-  }
-
   auto host = pluginkit::setupVeth(sock, {.container_ifname = args.ifname,
                                           .container_netns_fd = ns->fd(),
                                           .mtu = static_cast<uint32_t>(c.mtu),
@@ -309,6 +301,17 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
     }
   }
   CNI_TRY(setupPortVlans(sock, *host, c));
+
+  // IPAM after the veth, as Go's bridge: the dhcp IPAM plugin runs its client on CNI_IFNAME.
+  if (c.layer3()) {
+    CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
+    undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
+    if (ipam.ips.empty())
+      return fail(ErrorCode::kInternal, "IPAM plugin returned missing IP config");
+    result.ips = std::move(ipam.ips);
+    result.routes = std::move(ipam.routes);
+    result.dns = std::move(ipam.dns);
+  }
 
   // configureIface checks that ips[].interface (2) names the pod interface; MACs come later.
   result.interfaces = {spec::Interface{.name = br->name}, spec::Interface{.name = host->name},
@@ -409,6 +412,8 @@ Status cmdDel(const skel::CmdArgs& args) {
     CNI_ASSIGN_OR_RETURN(nfs, nft::NfSocket::open());
     CNI_TRY(teardownNft(*nfs, args, c));
   }
+  // IPAM before the link, as Go's bridge: the dhcp plugin sends its RELEASE on CNI_IFNAME.
+  if (c.layer3()) CNI_TRY(pluginkit::ipamDel(c.net.ipam_type, args));
   if (ns) {
     CNI_TRY(ns->run([&]() -> Status {
       CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
@@ -417,8 +422,7 @@ Status cmdDel(const skel::CmdArgs& args) {
       return {};
     }));
   }
-  if (!c.layer3()) return {};
-  return pluginkit::ipamDel(c.net.ipam_type, args);
+  return {};
 }
 
 Status cmdGc(const skel::CmdArgs& args) {

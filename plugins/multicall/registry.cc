@@ -12,6 +12,9 @@ extern const skel::PluginSpec kSpec;
 namespace bridge {
 extern const skel::PluginSpec kSpec;
 }  // namespace bridge
+namespace dhcp {
+extern const skel::PluginSpec kSpec;
+}  // namespace dhcp
 namespace dummy {
 extern const skel::PluginSpec kSpec;
 }  // namespace dummy
@@ -63,6 +66,7 @@ namespace {
 constexpr PluginEntry kPlugins[] = {
     {"bandwidth", &bandwidth::kSpec},
     {"bridge", &bridge::kSpec},
+    {"dhcp", &dhcp::kSpec},
     {"dummy", &dummy::kSpec},
     {"firewall", &firewall::kSpec},
     {"host-device", &host_device::kSpec},
