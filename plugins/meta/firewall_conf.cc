@@ -19,16 +19,14 @@
 #include "plugins/meta/firewall.h"
 #include "src/common/sha512.h"
 #include "src/pluginkit/conf_fields.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/spec/json.h"
 #include "src/spec/version.h"
 
 namespace cni::plugins::firewall {
 namespace {
 
-Error plain(Error e) {
-  e.code = ErrorCode::kInternal;
-  return e;
-}
+using pluginkit::plainError;
 
 Status validateChainName(std::string_view name) {
   auto bad = [&](std::string_view why) {
@@ -57,7 +55,7 @@ Status validateChainName(std::string_view name) {
 Expected<FirewallConf> loadConf(std::string_view stdin_data, bool teardown) {
   FirewallConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(net.error()).withContext("failed to load netconf"));
+  if (!net) return fail(plainError(net.error()).withContext("failed to load netconf"));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "FirewallNetConf");
   std::string backend, admin, zone, ingress;
@@ -65,7 +63,7 @@ Expected<FirewallConf> loadConf(std::string_view stdin_data, bool teardown) {
   if (s) s = f.string("iptablesAdminChainName", &admin);
   if (s) s = f.string("firewalldZone", &zone);
   if (s) s = f.string("ingressPolicy", &ingress);
-  if (!s) return fail(plain(s.error()).withContext("failed to load netconf"));
+  if (!s) return fail(plainError(s.error()).withContext("failed to load netconf"));
 
   if (backend == "iptables") {
     c.backend = Backend::kIptables;
@@ -94,13 +92,14 @@ Expected<FirewallConf> loadConf(std::string_view stdin_data, bool teardown) {
 
   if (c.net.has_prev_result) {
     auto prev = spec::parsePrevResult(c.net.raw);
-    if (!prev) return fail(plain(prev.error()).withContext("could not parse prevResult"));
+    if (!prev) return fail(plainError(prev.error()).withContext("could not parse prevResult"));
     c.prev = std::move(*prev);
   }
   if (c.prev) {
     auto cur = spec::convertResult(*c.prev, spec::kCurrentVersion);
     if (!cur) {
-      return fail(plain(cur.error()).withContext("could not convert result to current version"));
+      return fail(
+          plainError(cur.error()).withContext("could not convert result to current version"));
     }
     for (const spec::IpConfig& ipc : cur->ips) {
       auto p = IpPrefix::parse(ipc.address);

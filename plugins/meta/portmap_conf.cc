@@ -19,16 +19,14 @@
 
 #include "plugins/meta/portmap.h"
 #include "src/pluginkit/conf_fields.h"
+#include "src/pluginkit/plain_error.h"
 #include "src/spec/json.h"
 #include "src/spec/version.h"
 
 namespace cni::plugins::portmap {
 namespace {
 
-Error plain(Error e) {
-  e.code = ErrorCode::kInternal;
-  return e;
-}
+using pluginkit::plainError;
 
 Expected<uint8_t> parseProtocol(std::string_view text) {
   std::string p(text);
@@ -44,22 +42,23 @@ Status loadMappings(const Json& raw, std::vector<PortMapping>* out) {
   const Json* rc = spec::findKey(raw, "runtimeConfig");
   if (!rc || rc->is_null()) return {};
   pluginkit::FieldReader rcf(*rc, "PortMapConf.runtimeConfig");
-  if (!rc->is_object()) return fail(plain(rcf.typeError(*rc, "runtimeConfig", "struct")));
+  if (!rc->is_object()) return fail(plainError(rcf.typeError(*rc, "runtimeConfig", "struct")));
   const Json* pms = rcf.raw("portMappings");
   if (!pms) return {};
   if (!pms->is_array()) {
-    return fail(plain(rcf.typeError(*pms, "portMappings", "[]main.PortMapEntry")));
+    return fail(plainError(rcf.typeError(*pms, "portMappings", "[]main.PortMapEntry")));
   }
   for (const Json& e : *pms) {
     pluginkit::FieldReader f(e, "PortMapEntry");
-    if (!e.is_object()) return fail(plain(rcf.typeError(e, "portMappings", "main.PortMapEntry")));
+    if (!e.is_object())
+      return fail(plainError(rcf.typeError(e, "portMappings", "main.PortMapEntry")));
     PortMapping m;
     std::string protocol, host_ip;
     Status s = f.integer("hostPort", &m.host_port);
     if (s) s = f.integer("containerPort", &m.container_port);
     if (s) s = f.string("protocol", &protocol);
     if (s) s = f.string("hostIP", &host_ip);
-    if (!s) return fail(plain(s.error()));
+    if (!s) return fail(plainError(s.error()));
     // The Go plugin checks only > 0 and lets iptables refuse the rest; we refuse up front.
     if (m.container_port <= 0 || m.container_port > 65535) {
       return fail(ErrorCode::kInternal,
@@ -83,9 +82,9 @@ Status loadMappings(const Json& raw, std::vector<PortMapping>* out) {
 Status refuseConditions(const pluginkit::FieldReader& f, std::string_view key) {
   const Json* v = f.raw(key);
   if (!v) return {};
-  if (!v->is_array()) return fail(plain(f.typeError(*v, key, "[]string")));
+  if (!v->is_array()) return fail(plainError(f.typeError(*v, key, "[]string")));
   for (const Json& item : *v) {
-    if (!item.is_string()) return fail(plain(f.typeError(item, key, "string")));
+    if (!item.is_string()) return fail(plainError(f.typeError(item, key, "string")));
   }
   if (v->empty()) return {};
   return fail(ErrorCode::kUnsupportedField,
@@ -99,7 +98,7 @@ Status refuseConditions(const pluginkit::FieldReader& f, std::string_view key) {
 Expected<PortMapConf> loadConf(std::string_view stdin_data, std::string_view ifname) {
   PortMapConf c;
   auto net = skel::parseNetConf(stdin_data);
-  if (!net) return fail(plain(net.error()));
+  if (!net) return fail(plainError(net.error()));
   c.net = std::move(*net);
   pluginkit::FieldReader f(c.net.raw, "PortMapConf");
   std::optional<int> mark_bit;
@@ -110,7 +109,7 @@ Expected<PortMapConf> loadConf(std::string_view stdin_data, std::string_view ifn
   if (s) s = f.optionalInteger("markMasqBit", &mark_bit);
   if (s) s = f.optionalString("externalSetMarkChain", &external_chain);
   if (s) s = f.string("backend", &backend);
-  if (!s) return fail(plain(s.error()).withContext("failed to parse network configuration"));
+  if (!s) return fail(plainError(s.error()).withContext("failed to parse network configuration"));
   CNI_TRY(refuseConditions(f, "conditionsV4"));
   CNI_TRY(refuseConditions(f, "conditionsV6"));
   if (!backend.empty() && backend != "iptables" && backend != "nftables") {
@@ -130,7 +129,8 @@ Expected<PortMapConf> loadConf(std::string_view stdin_data, std::string_view ifn
     if (c.prev) {
       auto cur = spec::convertResult(*c.prev, spec::kCurrentVersion);
       if (!cur) {
-        return fail(plain(cur.error()).withContext("could not convert result to current version"));
+        return fail(
+            plainError(cur.error()).withContext("could not convert result to current version"));
       }
       for (const spec::IpConfig& ipc : cur->ips) {
         auto addr = IpPrefix::parse(ipc.address);

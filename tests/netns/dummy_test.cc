@@ -18,15 +18,10 @@ namespace {
 constexpr std::string_view kNet = "dummynet";
 
 bool kernelHasDummy() {
-  static const bool has = [] {
-    testutil::TestNetNs ns("probe");
-    if (!ns.ok()) return false;
-    auto r = ns.run([]() -> Status {
-      CNI_ASSIGN_OR_RETURN(netlink::Socket s, netlink::Socket::open());
-      return netlink::createDummy(s, {.name = "d0"});
-    });
-    return r || !netlink::isKernelErrno(r.error(), EOPNOTSUPP);
-  }();
+  static const bool has = kernelCreatesLink([](netlink::Socket& s, int parent) -> Status {
+    (void)parent;
+    return netlink::createDummy(s, {.name = "d0"});
+  });
   return has;
 }
 

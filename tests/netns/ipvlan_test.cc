@@ -20,19 +20,10 @@ namespace {
 
 constexpr std::string_view kNet = "ipvnet";
 
-// Whether the kernel creates ipvlan links (probed once, in a scratch namespace).
 bool kernelHasIpvlan() {
-  static const bool has = [] {
-    testutil::TestNetNs ns("probe");
-    if (!ns.ok()) return false;
-    auto r = ns.run([]() -> Status {
-      CNI_ASSIGN_OR_RETURN(netlink::Socket s, netlink::Socket::open());
-      CNI_TRY(netlink::createVeth(s, {.host_name = "p0", .peer_name = "p1"}));
-      CNI_ASSIGN_OR_RETURN(netlink::Link p, netlink::getLinkByName(s, "p0"));
-      return netlink::createIpvlan(s, {.name = "iv0", .parent = p.index}, netlink::IpvlanMode::kL2);
-    });
-    return r || !netlink::isKernelErrno(r.error(), EOPNOTSUPP);
-  }();
+  static const bool has = kernelCreatesLink([](netlink::Socket& s, int parent) -> Status {
+    return netlink::createIpvlan(s, {.name = "iv0", .parent = parent}, netlink::IpvlanMode::kL2);
+  });
   return has;
 }
 

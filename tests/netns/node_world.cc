@@ -2,6 +2,7 @@
 #include "tests/netns/node_world.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "src/netlink/link_create.h"
 #include "src/netlink/link_set.h"
@@ -114,6 +115,18 @@ std::vector<std::string> NodeWorld::leasedIps(std::string_view net) const {
 
 std::string NodeWorld::nftRuleset() const {
   return testutil::run("ip netns exec " + node_->name() + " nft list ruleset").out;
+}
+
+bool kernelCreatesLink(const std::function<Status(netlink::Socket&, int parent)>& create) {
+  testutil::TestNetNs ns("probe");
+  if (!ns.ok()) return false;
+  auto r = ns.run([&]() -> Status {
+    CNI_ASSIGN_OR_RETURN(netlink::Socket s, netlink::Socket::open());
+    CNI_TRY(netlink::createVeth(s, {.host_name = "p0", .peer_name = "p1"}));
+    CNI_ASSIGN_OR_RETURN(netlink::Link p, netlink::getLinkByName(s, "p0"));
+    return create(s, p.index);
+  });
+  return r || !netlink::isKernelErrno(r.error(), EOPNOTSUPP);
 }
 
 void NodeWorld::addNodeUplink(std::string_view name, std::string_view peer) const {

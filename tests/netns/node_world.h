@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,11 @@ inline std::string versionTestName(const ::testing::TestParamInfo<std::string_vi
   for (char& ch : s) ch = ch == '.' ? '_' : ch;
   return "v" + s;
 }
+
+// Whether the kernel creates a link kind (for plugins this kernel may lack: dummy, ipvlan, vlan).
+// `create` runs in a scratch namespace with a veth `p0` whose index it gets as a possible
+// parent; only EOPNOTSUPP means "no" (any other failure is left for the test to show).
+bool kernelCreatesLink(const std::function<Status(netlink::Socket&, int parent)>& create);
 
 inline std::string ourBinDir() { return std::string(CNIKIT_BINARY_DIR) + "/cni-bin"; }
 
