@@ -7,12 +7,14 @@
 #          runc listed explicitly: crun, podman's default pick, cannot run on hybrid cgroups);
 #          containerd + python3-grpcio/protobuf + protobuf-compiler (tests/e2e/containerd_test.cc:
 #          a private containerd's CRI plugin drives our plugins, our own Python CRI client);
-#          dnsmasq-base (tests/netns/dhcp_test.cc: the DHCP server our dhcp daemon talks to).
+#          dnsmasq-base (tests/netns/dhcp_test.cc: the DHCP server our dhcp daemon talks to);
+#          python3-jsonschema (tests/e2e/doctor_cli_test.cc validates `cnikit doctor --json`
+#          against docs/doctor.schema.json).
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config file nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
       libbenchmark-dev containernetworking-plugins iproute2 iptables iputils-ping nftables
       podman runc busybox-static containerd python3-grpcio python3-protobuf protobuf-compiler
-      dnsmasq-base)
+      dnsmasq-base python3-jsonschema)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

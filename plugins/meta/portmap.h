@@ -28,16 +28,17 @@
 #include "src/common/ip.h"
 #include "src/nft/model.h"
 #include "src/nft/nfsocket.h"
+#include "src/pluginkit/hostport_comment.h"
 #include "src/pluginkit/masq.h"
 #include "src/skel/netconf.h"
 #include "src/spec/result.h"
 
 namespace cni::plugins::portmap {
 
-inline constexpr std::string_view kTable = "cni_hostport";
-inline constexpr std::string_view kHostPortsChain = "hostports";
-inline constexpr std::string_view kHostIpHostPortsChain = "hostip_hostports";
-inline constexpr std::string_view kMasqChain = "masquerading";
+inline constexpr std::string_view kTable = pluginkit::kHostportTable;
+inline constexpr std::string_view kHostPortsChain = pluginkit::kHostportChain;
+inline constexpr std::string_view kHostIpHostPortsChain = pluginkit::kHostIpHostportChain;
+inline constexpr std::string_view kMasqChain = pluginkit::kHostportMasqChain;
 
 struct PortMapping {
   int host_port = 0;

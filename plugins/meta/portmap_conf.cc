@@ -152,10 +152,7 @@ Expected<PortMapConf> loadConf(std::string_view stdin_data, std::string_view ifn
 
 std::string ruleComment(std::string_view network, std::string_view container_id,
                         std::string_view ifname) {
-  std::string c = "portmap net:" + pluginkit::masqNetworkHash(network) +
-                  " id:" + std::string(container_id) + " if:" + std::string(ifname);
-  if (c.size() > 128) c.resize(128);
-  return c;
+  return pluginkit::hostportRuleComment(network, container_id, ifname);
 }
 
 }  // namespace cni::plugins::portmap

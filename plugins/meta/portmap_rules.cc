@@ -223,7 +223,7 @@ Expected<size_t> gcPorts(nft::NfSocket& sock, std::string_view network,
   for (const pluginkit::Attachment& a : valid) {
     keep.insert(ruleComment(network, a.container_id, a.ifname));
   }
-  const std::string prefix = "portmap net:" + pluginkit::masqNetworkHash(network) + " id:";
+  const std::string prefix = pluginkit::hostportNetworkPrefix(network);
   size_t removed = 0;
   for (Family f : {Family::kIp, Family::kIp6}) {
     CNI_ASSIGN_OR_RETURN(auto existing, nft::listRules(sock, f, kTable));

@@ -63,7 +63,8 @@ Status mkdirAll(const std::string& path, mode_t mode) {
   return {};
 }
 
-// Decodes a cniCacheV1 object; nullopt if `j` is not one (legacy).
+}  // namespace
+
 std::optional<CacheEntry> decodeEntry(const Json& j) {
   if (!j.is_object()) return std::nullopt;
   const Json* kind = spec::findKey(j, "kind");
@@ -97,8 +98,6 @@ std::optional<CacheEntry> decodeEntry(const Json& j) {
   if (const Json* r = spec::findKey(j, "result"); r && r->is_object()) e.result = *r;
   return e;
 }
-
-}  // namespace
 
 std::string base64Encode(std::string_view in) {
   std::string out;

@@ -80,6 +80,10 @@ class ResultCache {
   std::string dir_;
 };
 
+// Decodes a cniCacheV1 object; nullopt if `j` is not one (a legacy bare result, or a
+// cniCacheV1 object with a field of the wrong type).
+std::optional<CacheEntry> decodeEntry(const Json& j);
+
 // Standard base64 (RFC 4648 with padding), as Go encodes []byte in JSON.
 std::string base64Encode(std::string_view in);
 Expected<std::string> base64Decode(std::string_view in);

@@ -165,6 +165,7 @@ TEST_F(E2eTest, DemoAttachesPodsProvesTrafficAndLeavesNothing) {
   EXPECT_NE(r.out.find("ICMP echo reply"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("TCP echo"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("OK: every step succeeded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("doctor: healthy, 0 findings"), std::string::npos) << r.out;
   EXPECT_EQ(testutil::run("ls /run/netns | grep -c cnikit-demo-").out, "0\n")
       << "demo namespaces removed";
   EXPECT_EQ(testutil::run("ip -o link show | grep -c ' cnikit'").out, "0\n") << "bridge removed";

@@ -63,6 +63,17 @@ int cmdStatus(const GlobalOptions& g, const std::string& net);
 int cmdLs(const GlobalOptions& g, const std::string& policy, bool json, bool check_plugins);
 int cmdVersion(const GlobalOptions& g, const std::string& net, bool json);
 
+struct DoctorCliOptions {
+  std::string conf_dir, cache_dir, data_dir, netns, kubeconfig, node_name;
+  std::vector<std::string> bin_dirs;
+  double probe_timeout_s = 5;
+  int grace_s = 60;
+  int since_s = 3600;
+  bool json = false, fix = false, yes = false, offline = false, no_runtime = false;
+};
+// Exit codes of doctor: 0 healthy, 1 warnings, 2 errors.
+int cmdDoctor(const GlobalOptions& g, const DoctorCliOptions& d);
+
 struct DemoOptions {
   int pods = 3;
   bool keep = false;

@@ -4,7 +4,8 @@
 // way containerd does — our `loopback` with its own config, then the embedded pod network — and
 // then proves pod->gateway (ICMP echo) and pod->pod (TCP round trip) traffic, runs CHECK, detaches
 // everything, removes the namespaces and what the network left on the host, and prints per-step
-// timings. All state (result cache, IPAM leases) lives in a private directory under /run.
+// timings. Before the teardown, `cnikit doctor` inspects the node the demo built: it must be
+// healthy. All state (result cache, IPAM leases) lives in a private directory under /run.
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "src/doctor/doctor.h"
 #include "src/invoke/find.h"
 #include "src/netlink/link_set.h"
 #include "src/netlink/socket.h"
@@ -232,12 +234,51 @@ int cmdDemo(const GlobalOptions& g_in, const DemoOptions& d) {
   }
   std::printf("  CHECK: %s\n", failures == 0 ? "every attachment verified" : "see errors above");
 
+  // 4. The doctor on the node the demo built: the network's config as a runtime would find it,
+  // the plugins, the cache, the leases, the bridge and the masquerade rules must all be healthy.
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(state + "/net.d", ec);
+    FILE* f = std::fopen((state + "/net.d/10-cnikit-demo.conflist").c_str(), "we");
+    if (f != nullptr) {
+      std::fputs(pod_text.c_str(), f);
+      std::fclose(f);
+    }
+    doctor::Options o;
+    o.bin_dirs.clear();
+    o.conf_dir = state + "/net.d";
+    // The directories of CNI_PATH that exist (the default path lists /opt/cni/bin, which a
+    // build machine may not have: not the demo node's problem).
+    for (const auto& dir : invoke::splitPath(g.cni_path)) {
+      if (std::filesystem::is_directory(dir, ec)) o.bin_dirs.push_back(dir);
+    }
+    o.cache_dir = g.cache_dir;
+    o.runtime_checks = false;  // the host's kubelet/containerd logs are not the demo's business
+    auto start = Clock::now();
+    doctor::Report r = doctor::diagnose(doctor::gather(o));
+    double took = ms(Clock::now() - start);
+    if (r.exitCode() == 0) {
+      std::printf(
+          "  doctor: healthy, %zu findings, %.1f ms (cnikit doctor --conf-dir %s/net.d "
+          "--cache-dir %s --bin-dir %s)\n",
+          r.findings().size(), took, state.c_str(), g.cache_dir.c_str(),
+          invoke::joinPath(o.bin_dirs).c_str());
+    } else {
+      ++failures;
+      std::printf("  doctor: %s\n", r.verdict().c_str());
+      for (const auto& fd : r.findings()) {
+        std::printf("    %s %s %s: %s\n", std::string(doctor::severityName(fd.severity)).c_str(),
+                    fd.check.c_str(), fd.subject.c_str(), fd.message.c_str());
+      }
+    }
+  }
+
   if (d.keep) {
     std::printf("\n--keep: leaving pods attached; state in %s\n", state.c_str());
     return failures == 0 ? kExitOk : kExitFailed;
   }
 
-  // 4. Teardown: DEL in reverse (pod network, then loopback), namespaces, bridge, state.
+  // 5. Teardown: DEL in reverse (pod network, then loopback), namespaces, bridge, state.
   auto t1 = Clock::now();
   for (auto& p : pods) {
     libcni::RuntimeConf rt{

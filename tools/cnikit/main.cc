@@ -17,6 +17,7 @@ constexpr const char* kDescription =
   cnikit status <net>           ask each plugin whether it is ready for ADD (spec 1.1.0)
   cnikit ls                     explain every file in the config dir: active, shadowed, invalid
   cnikit version [net]          the spec versions each plugin supports
+  cnikit doctor                 diagnose why pod networking on this node is broken; --fix
   cnikit demo                   create pod namespaces, attach them, prove traffic, tear down
 
 Environment (as cnitool; every one also has a flag, the flag wins):
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   using namespace cni::tools;
   CLI::App app(kDescription, "cnikit");
   app.require_subcommand(1);
+  // Global options are accepted after the verb too (`cnikit del net ns --container-id x`), the
+  // way operators type them and the way `cnikit doctor` prints its fix commands.
+  app.fallthrough();
   app.set_version_flag("-V,--cnikit-version", CNIKIT_VERSION);
   GlobalOptions g;
   app.add_option("--conf-dir", g.conf_dir, "Config directory (env NETCONFPATH)");
@@ -88,6 +92,39 @@ int main(int argc, char** argv) {
   version->add_option("net", net, "Only the plugins of this network");
   version->add_flag("--json", json, "Machine-readable output");
 
+  DoctorCliOptions doc;
+  auto* doctor = app.add_subcommand(
+      "doctor",
+      "Diagnose this node's CNI setup: configs, plugin binaries, state, kernel, runtime logs. "
+      "Exit 0 healthy, 1 warnings, 2 errors");
+  doctor->add_option("--conf-dir", doc.conf_dir, "Config directory (default /etc/cni/net.d)");
+  doctor->add_option("--bin-dir", doc.bin_dirs,
+                     "Plugin directory, repeatable or ':'-separated (default: CNI_PATH, else "
+                     "/opt/cni/bin)");
+  doctor->add_option("--cache-dir", doc.cache_dir, "Result cache directory (default /var/lib/cni)");
+  doctor->add_option("--data-dir", doc.data_dir,
+                     "host-local's default dataDir (default /var/lib/cni/networks)");
+  doctor->add_option("--netns", doc.netns, "Inspect the kernel state of this network namespace");
+  doctor->add_flag("--offline", doc.offline,
+                   "Only read files (a mounted image of another node): no kernel, namespaces, "
+                   "probes or runtime");
+  doctor->add_option("--probe-timeout", doc.probe_timeout_s, "Seconds per plugin probe")
+      ->capture_default_str();
+  doctor
+      ->add_option("--grace", doc.grace_s,
+                   "Seconds: younger leases and cache files are never called leaked")
+      ->capture_default_str();
+  doctor->add_flag("--no-runtime", doc.no_runtime, "Skip journald and the API server");
+  doctor->add_option("--kubeconfig", doc.kubeconfig, "kubeconfig for the CNI DaemonSet check");
+  doctor->add_option("--node-name", doc.node_name,
+                     "This node's name in the cluster (default: hostname)");
+  doctor->add_option("--since", doc.since_s, "Seconds of journal to read")->capture_default_str();
+  doctor->add_flag("--json", doc.json, "Machine-readable report (schema: docs/doctor.md)");
+  doctor->add_flag("--fix", doc.fix,
+                   "List the safe repairs (release leaked leases, remove empty cache files, "
+                   "delete stale rules); a dry run unless --yes");
+  doctor->add_flag("--yes", doc.yes, "With --fix: make the repairs (each is logged)");
+
   DemoOptions demo_opts;
   auto* demo = app.add_subcommand(
       "demo",
@@ -111,6 +148,13 @@ int main(int argc, char** argv) {
   if (*status) return cmdStatus(g, net);
   if (*ls) return cmdLs(g, policy, json, check_plugins);
   if (*version) return cmdVersion(g, net, json);
+  if (*doctor) {
+    if (doc.yes && !doc.fix) {
+      std::fprintf(stderr, "cnikit doctor: --yes only makes sense with --fix\n");
+      return kExitUsage;
+    }
+    return cmdDoctor(g, doc);
+  }
   if (*demo) return cmdDemo(g, demo_opts);
   return kExitUsage;
 }
