@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <map>
 
+#include "src/common/sha512.h"
 #include "src/conf/load.h"
 #include "src/ipam/config.h"
 #include "src/netlink/socket.h"
@@ -180,6 +181,14 @@ void gatewayFindings(const Snapshot& s, Report& r, const netlink::Link& link,
 
 std::string attachmentText(const libcni::CacheEntry& e) {
   return "container " + e.container_id + " (" + e.ifname + ", netns " + e.netns + ")";
+}
+
+std::string referenceMasqChain(std::string_view network, std::string_view container_id) {
+  return "CNI-" + sha512Hex(std::string(network) + std::string(container_id)).substr(0, 24);
+}
+
+std::string referencePortmapChain(std::string_view network, std::string_view container_id) {
+  return "CNI-DN-" + sha512Hex(std::string(network) + std::string(container_id)).substr(0, 21);
 }
 
 std::string plural(size_t n, std::string_view one, std::string_view many) {
@@ -442,6 +451,13 @@ Expected<Snapshot> readSnapshot(bool want_v6) {
     }
     s.hostport_rules.insert(s.hostport_rules.end(), rules->begin(), rules->end());
   }
+  for (nft::Family f : {nft::Family::kIp, nft::Family::kIp6}) {
+    auto chains = nft::listChains(*nfs, f, "nat");
+    if (!chains) continue;  // no iptables nat table: nothing of the reference's to see
+    for (const auto& ch : *chains) {
+      if (ch.name.starts_with("CNI-")) s.xt_nat_chains.insert(ch.name);
+    }
+  }
   s.nft_ok = true;
   return s;
 }
@@ -474,6 +490,7 @@ void checkKernel(const Context& c, Report& r) {
   if (snap->nft_ok) {
     kernel::masqueradeFindings(c, m, *snap, r);
     kernel::portmapFindings(c, m, *snap, r);
+    kernel::referenceChainFindings(m, *snap, r);
   }
   size_t bridges = 0;
   for (const netlink::Link& l : snap->links) bridges += l.kind == "bridge";

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,15 @@ struct Snapshot {
   std::string nft_error;
   std::vector<nft::RuleInfo> masq_rules;      // inet cni_plugins_masquerade, chain masq_checks
   std::vector<nft::RuleInfo> hostport_rules;  // ip + ip6 cni_hostport, every chain
+  // Chain names of iptables' nat tables (ip/ip6 "nat", as iptables-nft keeps them): the Go
+  // reference before its nftables backend masquerades and maps ports with per-attachment
+  // chains there, CNI-<h24> and CNI-DN-<h21>, h = hex(sha512(network + containerID)).
+  std::set<std::string> xt_nat_chains;
 };
+
+// The reference's iptables chain names for an attachment (see Snapshot::xt_nat_chains).
+std::string referenceMasqChain(std::string_view network, std::string_view container_id);
+std::string referencePortmapChain(std::string_view network, std::string_view container_id);
 
 // One usable network, decoded as far as the kernel checks need.
 struct NetInfo {
@@ -106,5 +115,6 @@ void bridgeFindings(const Context& c, const Model& m, const Snapshot& s, Report&
 void forwardingFindings(const Context& c, const Model& m, const Snapshot& s, Report& r);
 void masqueradeFindings(const Context& c, const Model& m, const Snapshot& s, Report& r);
 void portmapFindings(const Context& c, const Model& m, const Snapshot& s, Report& r);
+void referenceChainFindings(const Model& m, const Snapshot& s, Report& r);
 
 }  // namespace cni::doctor::kernel

@@ -267,6 +267,8 @@ void masqueradeFindings(const Context& c, const Model& m, const Snapshot& s, Rep
                         [&](const nft::RuleInfo& x) { return x.comment == comment; }));
       const size_t want = std::max<size_t>(1, resultIps(e));
       if (have >= want) continue;
+      // Attached by the Go reference's iptables backend: its chain masquerades the pod.
+      if (s.xt_nat_chains.contains(referenceMasqChain(n.name(), e.container_id))) continue;
       r.add(finding("kernel.masquerade-missing", Severity::kWarning, a->file->path,
                     "container " + e.container_id + " of network " + n.name() + " (" + e.ifname +
                         ") has " + std::to_string(have) + " of its " + std::to_string(want) +
@@ -304,6 +306,41 @@ void masqueradeFindings(const Context& c, const Model& m, const Snapshot& s, Rep
                  "such rules pile up, and a pod later given the same address is "
                  "masqueraded by it even on a network without ipMasq",
                  rule, *n, v, std::move(data_dir));
+  }
+}
+
+void referenceChainFindings(const Model& m, const Snapshot& s, Report& r) {
+  // Chains the Go reference's iptables backend left for attachments that are gone. They are
+  // attributed by name (a hash of network and container), so only cached attachments can be
+  // matched; deleting them means finding their jump rules, which is iptables' job: the fix
+  // says how, the doctor does not repair them.
+  for (const Attachment& a : m.attachments) {
+    if (a.liveness != Liveness::kDead) continue;
+    const auto& e = a.entry();
+    struct Kind {
+      std::string chain;
+      const char* check;
+      const char* what;
+      const char* jump_from;
+    };
+    for (const Kind& k : {Kind{referenceMasqChain(e.network_name, e.container_id),
+                               "kernel.masquerade-stale", "masquerade", "POSTROUTING"},
+                          Kind{referencePortmapChain(e.network_name, e.container_id),
+                               "kernel.portmap-stale", "portmap", "CNI-HOSTPORT-DNAT"}}) {
+      if (!s.xt_nat_chains.contains(k.chain)) continue;
+      r.add(finding(
+          k.check, Severity::kWarning, "nat " + k.chain,
+          std::string("the Go reference plugins' iptables ") + k.what + " chain " + k.chain +
+              " of " + attachmentText(e) + " outlived the attachment (its DEL never ran)",
+          "run the DEL the runtime missed (see state.attachment-stale), or by hand: `iptables "
+          "-t nat -S " +
+              std::string(k.jump_from) + " | grep " + k.chain +
+              "` shows the jump to delete (-D), then `iptables -t nat -F " + k.chain +
+              " && iptables -t nat -X " + k.chain + "` (ip6tables too for IPv6 pods)",
+          {{.path = inNetns(s, "iptables nat chain"), .value = k.chain},
+           {.path = a.file->path,
+            .value = attachmentText(e) + ", " + std::string(netnsStateName(a.netns_state))}}));
+    }
   }
 }
 
@@ -351,6 +388,7 @@ void portmapFindings(const Context& c, const Model& m, const Snapshot& s, Report
           std::count_if(s.hostport_rules.begin(), s.hostport_rules.end(),
                         [&](const auto& x) { return is_dnat(x) && x.comment == comment; }));
       if (have >= want) continue;
+      if (s.xt_nat_chains.contains(referencePortmapChain(n.name(), e.container_id))) continue;
       r.add(finding(
           "kernel.portmap-missing", Severity::kWarning, a->file->path,
           "container " + e.container_id + " of network " + n.name() + " has " +

@@ -60,8 +60,15 @@ std::string renderText(const Report& r, const Context& c, bool colour, bool fix_
       if (f.severity != g.sev) continue;
       out += "  " + std::string(g.colour) + "[" + f.check + "]" + p.reset + " " + f.subject + "\n";
       out += "    " + f.message + "\n";
-      for (const Evidence& e : f.evidence) {
-        out += std::string("    ") + p.dim + "evidence: " + evidenceText(e) + p.reset + "\n";
+      // A node with 200 leaked leases gets 10 lines here; --json has every one.
+      constexpr size_t kMaxEvidence = 10;
+      for (size_t i = 0; i < f.evidence.size() && i < kMaxEvidence; ++i) {
+        out += std::string("    ") + p.dim + "evidence: " + evidenceText(f.evidence[i]) + p.reset +
+               "\n";
+      }
+      if (f.evidence.size() > kMaxEvidence) {
+        out += "    ... and " + std::to_string(f.evidence.size() - kMaxEvidence) +
+               " more (all of them in --json)\n";
       }
       if (!f.fix.empty()) out += "    fix: " + f.fix + "\n";
       if (f.repair && !fix_requested) {

@@ -20,12 +20,12 @@ namespace fs = std::filesystem;
 
 std::string schemaPath() { return std::string(CNIKIT_SOURCE_DIR) + "/docs/doctor.schema.json"; }
 
-// Validates a report with python3-jsonschema (installed by scripts/deps.sh).
+// Validates a report with python3-jsonschema (Debian's, for /usr/bin/python3: scripts/deps.sh).
 void expectValidReport(const std::string& json_text) {
   testutil::TempDir t;
   auto report = t.write("report.json", json_text);
   auto r = testutil::run(
-      "python3 -c 'import json,sys,jsonschema; "
+      "/usr/bin/python3 -c 'import json,sys,jsonschema; "
       "jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))' " +
       testutil::shellQuote(schemaPath()) + " " + testutil::shellQuote(report.string()));
   EXPECT_EQ(r.status, 0) << "report does not validate against the schema:\n" << r.err;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "src/doctor/check_kernel.h"
 #include "src/doctor/doctor.h"
 #include "src/libcni/cache.h"
 #include "src/netlink/addr.h"
@@ -26,6 +27,7 @@
 #include "src/pluginkit/masq.h"
 #include "src/sysctl/sysctl.h"
 #include "tests/netns/node_world.h"
+#include "tests/testutil/run.h"
 
 namespace cni::plugintest {
 namespace {
@@ -93,11 +95,35 @@ class DoctorKernelTest : public NodeWorld {
   // entry a runtime writes once the chain returned.
   void attach(const TestNetNs& pod, const std::string& cid) {
     Json res = add("bridge", pod.path(), cid, pluginConf(bridgePlugin()));
-    const std::string pm = R"({"cniVersion":"1.0.0","name":")" + std::string(kNet) +
-                           R"(","type":"portmap","runtimeConfig":{"portMappings":)" +
-                           std::string(kMaps) + R"(},"prevResult":)" + res.dump() + "}";
-    Outcome o = call("portmap", "ADD", pod.path(), cid, pm);
+    Outcome o = call("portmap", "ADD", pod.path(), cid, portmapConf(res));
     ASSERT_EQ(o.exit_code, 0) << o.out << o.err;
+    writeCache(pod, cid, res);
+  }
+  // The same with the Go reference plugins (/usr/lib/cni, v1.1.1: iptables masquerade and
+  // CNI-DN chains). They need PATH for iptables, which NodeWorld's runner does not pass.
+  void attachWithReference(const TestNetNs& pod, const std::string& cid) {
+    auto exec = [&](const std::string& type, const std::string& stdin_text) {
+      return testutil::run("nsenter --net=" + node().path() + " /usr/lib/cni/" + type,
+                           {{"CNI_COMMAND", "ADD"},
+                            {"CNI_CONTAINERID", cid},
+                            {"CNI_NETNS", pod.path()},
+                            {"CNI_IFNAME", "eth0"},
+                            {"CNI_PATH", "/usr/lib/cni"}},
+                           stdin_text);
+    };
+    auto br = exec("bridge", pluginConf(bridgePlugin()));
+    ASSERT_EQ(br.status, 0) << br.out << br.err;
+    Json res = Json::parse(br.out);
+    auto pm = exec("portmap", portmapConf(res));
+    ASSERT_EQ(pm.status, 0) << pm.out << pm.err;
+    writeCache(pod, cid, res);
+  }
+  std::string portmapConf(const Json& prev) const {
+    return R"({"cniVersion":"1.0.0","name":")" + std::string(kNet) +
+           R"(","type":"portmap","runtimeConfig":{"portMappings":)" + std::string(kMaps) +
+           R"(},"prevResult":)" + prev.dump() + "}";
+  }
+  void writeCache(const TestNetNs& pod, const std::string& cid, const Json& result) const {
     libcni::CacheEntry e;
     e.container_id = cid;
     e.ifname = "eth0";
@@ -105,7 +131,7 @@ class DoctorKernelTest : public NodeWorld {
     e.netns = pod.path();
     e.capability_args = Json::object({{"portMappings", Json::parse(kMaps)}});
     e.config = conflist();
-    e.result = res;
+    e.result = result;
     Status w = libcni::ResultCache(cacheDir()).write(e);
     ASSERT_TRUE(w) << w.error().toString();
   }
@@ -192,6 +218,49 @@ TEST_F(DoctorKernelTest, HealthyNodeWithTwoPodsHasNoFinding) {
     EXPECT_EQ(s.detail, "netns " + node().path() + ": 1 bridge, 12 rules");
   }
   EXPECT_TRUE(saw) << describe(r);
+}
+
+// A node where the Go reference attached the pod (iptables rules, not our nftables tables) is
+// healthy too: its CNI-<hash> masquerade chain and CNI-DN-<hash> portmap chain count.
+TEST_F(DoctorKernelTest, PodAttachedByTheReferencePluginsIsHealthy) {
+  if (!std::filesystem::exists("/usr/lib/cni/bridge")) GTEST_SKIP() << "no reference plugins";
+  auto& a = addPod();
+  attachWithReference(a, "dk-ref");
+  ASSERT_TRUE(handlesWith(masqRules(), masqComment("dk-ref")).empty()) << "iptables, not ours";
+  doctor::Report r = diagnose();
+  EXPECT_TRUE(r.findings().empty()) << describe(r);
+
+  // And the chain is what makes it so: without it (and its POSTROUTING jump) the pod is
+  // reported.
+  const std::string chain = doctor::kernel::referenceMasqChain(kNet, "dk-ref");
+  auto del =
+      testutil::run("nsenter --net=" + node().path() + " sh -c 'iptables -t nat -F " + chain +
+                    " && n=$(iptables -t nat -L POSTROUTING -n --line-numbers | awk \"/" + chain +
+                    "/{print \\$1}\") && iptables -t nat -D POSTROUTING $n && " +
+                    "iptables -t nat -X " + chain + "'");
+  ASSERT_EQ(del.status, 0) << del.err;
+  doctor::Report after = diagnose();
+  ASSERT_EQ(kernelFindings(after, "kernel.masquerade-missing").size(), 1u) << describe(after);
+}
+
+// The reference's chains of a pod that vanished without DEL are reported by name.
+TEST_F(DoctorKernelTest, ReferenceChainsOfAVanishedPodAreStale) {
+  if (!std::filesystem::exists("/usr/lib/cni/bridge")) GTEST_SKIP() << "no reference plugins";
+  auto gone = std::make_unique<TestNetNs>("dkrefgone");
+  ASSERT_TRUE(gone->ok()) << gone->error().toString();
+  attachWithReference(*gone, "dk-gone");
+  gone.reset();  // the namespace and its veth go; the reference's chains stay
+  doctor::Report r = diagnose();
+  auto masq = kernelFindings(r, "kernel.masquerade-stale");
+  ASSERT_EQ(masq.size(), 1u) << describe(r);
+  EXPECT_EQ(masq[0].subject, "nat " + doctor::kernel::referenceMasqChain(kNet, "dk-gone"));
+  EXPECT_FALSE(masq[0].repair.has_value());
+  auto pm = kernelFindings(r, "kernel.portmap-stale");
+  ASSERT_EQ(pm.size(), 1u) << describe(r);
+  EXPECT_EQ(pm[0].subject, "nat " + doctor::kernel::referencePortmapChain(kNet, "dk-gone"));
+  EXPECT_NE(pm[0].fix.find("iptables -t nat -X " +
+                           doctor::kernel::referencePortmapChain(kNet, "dk-gone")),
+            std::string::npos);
 }
 
 TEST_F(DoctorKernelTest, DisabledKernelChecksSkipTheSource) {
