@@ -22,7 +22,7 @@ struct ToolRun {
   int signal = 0;           // when a signal ended it
   bool timed_out = false;   // the deadline passed: its whole process group was SIGKILLed
   bool truncated = false;   // stdout reached the cap: the rest was not read, the tool killed
-  std::string spawn_error;  // "posix_spawn: <errno text>"
+  std::string spawn_error;  // "fork/exec <path>: <errno text>", "pipe2: ..."
 
   bool ok() const { return spawn_error.empty() && !timed_out && signal == 0 && exit_code == 0; }
   // "exit status 1: <last stderr line>", "timed out after 5s and was killed", ...

@@ -223,11 +223,14 @@ std::expected<ProcessOutput, ProcessError> runProcess(const std::string& path,
   envp.reserve(env.size() + 1);
   for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+  std::vector<char*> argv = {const_cast<char*>(path.c_str())};
+  for (const std::string& a : opts.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
 
   SigpipeBlock sigpipe_block;  // before spawning: the child's mask is set explicitly anyway
   pid_t pid = -1;
-  if (int e = ::posix_spawn(&pid, path.c_str(), setup.actions(), setup.attr(), argv, envp.data())) {
+  if (int e = ::posix_spawn(&pid, path.c_str(), setup.actions(), setup.attr(), argv.data(),
+                            envp.data())) {
     return Fail(ProcessError{"fork/exec " + path, e});
   }
   // Our copies of the child's ends must go, or we would never see EOF on stdout/stderr.
@@ -279,6 +282,12 @@ std::expected<ProcessOutput, ProcessError> runProcess(const std::string& path,
     }
     if (out_idx >= 0 && pfds[out_idx].revents != 0 && !drain(stdout_r.get(), result.stdout_data)) {
       stdout_r.reset();
+    }
+    if (opts.max_stdout != 0 && result.stdout_data.size() > opts.max_stdout) {
+      result.stdout_data.resize(opts.max_stdout);
+      killChild(pid, opts.own_process_group);
+      result.truncated = true;
+      break;
     }
     if (err_idx >= 0 && pfds[err_idx].revents != 0 && !drain(stderr_r.get(), result.stderr_data)) {
       stderr_r.reset();

@@ -1,6 +1,7 @@
 // src/invoke/child_process.h — run one program to completion with piped stdin/stdout/stderr.
 //
-// Internal to the invoke module (RawExec builds the CNI semantics on top). The parent feeds stdin
+// Internal to the invoke module (RawExec builds the CNI semantics on top), and the runner of the
+// node tools `cnikit doctor` asks (src/doctor/check_runtime.cc). The parent feeds stdin
 // and drains stdout and stderr concurrently in one poll(2) loop, so no amount of output on either
 // stream, and no plugin that reads stdin slowly or not at all, can deadlock it.
 #pragma once
@@ -19,6 +20,7 @@ struct ProcessOutput {
   std::string stderr_data;
   int wait_status = 0;     // as from waitpid(2)
   bool timed_out = false;  // the deadline passed; the process (group) was SIGKILLed
+  bool truncated = false;  // stdout passed max_stdout; the rest was not read, the child killed
 };
 
 // A system call that failed: `op` names it Go-style ("fork/exec /x", "pipe2"), `err` is errno.
@@ -36,12 +38,16 @@ struct ProcessOptions {
   // Track exit with a pidfd (Linux >= 5.3). false forces the fallback used on older kernels,
   // polling waitid(WNOWAIT) every 10 ms; tests use it to cover that path.
   bool use_pidfd = true;
+  // argv[1..] (plugins take none; the doctor's journalctl/kubectl do).
+  std::vector<std::string> args;
+  // Stop reading stdout beyond this many bytes and kill the child (group); 0 = no limit.
+  size_t max_stdout = 0;
 };
 
-// Spawns `path` (argv = {path}) with environment `env`. Always reaps the child before returning;
-// every descriptor it opened is closed again. The child gets only fds 0-2, an empty signal mask
-// and SIGPIPE at its default disposition. SIGPIPE raised in this thread by writing to a plugin
-// that exited without reading its stdin is swallowed.
+// Spawns `path` (argv = {path, opts.args...}) with environment `env`. Always reaps the child before
+// returning; every descriptor it opened is closed again. The child gets only fds 0-2, an empty
+// signal mask and SIGPIPE at its default disposition. SIGPIPE raised in this thread by writing to a
+// plugin that exited without reading its stdin is swallowed.
 std::expected<ProcessOutput, ProcessError> runProcess(const std::string& path,
                                                       std::string_view stdin_data,
                                                       const std::vector<std::string>& env,

@@ -77,6 +77,30 @@ TEST_P(ChildProcessTest, SpawnFailureReportsErrno) {
   EXPECT_EQ(r.error().err, ENOENT);
 }
 
+TEST_P(ChildProcessTest, ArgumentsFollowThePath) {
+  auto p = plugins_.add("p", "printf '%s|' \"$0\" \"$@\"");
+  ProcessOptions o = opts();
+  o.args = {"one", "two words", ""};
+  auto r = runProcess(p, "", {}, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stdout_data, p + "|one|two words||");
+}
+
+TEST_P(ChildProcessTest, StdoutOverTheCapIsCutAndTheGroupKilled) {
+  auto p = plugins_.add("p", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done");
+  ProcessOptions o = opts(10s);
+  o.max_stdout = 100000;
+  auto start = Clock::now();
+  auto r = runProcess(p, "", {}, o);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->truncated);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->stdout_data.size(), 100000u);
+  EXPECT_LT(Clock::now() - start, 5s);
+  ASSERT_TRUE(WIFSIGNALED(r->wait_status));
+  EXPECT_EQ(WTERMSIG(r->wait_status), SIGKILL);
+}
+
 TEST_P(ChildProcessTest, EnvironmentIsExactlyTheGivenOne) {
   ASSERT_EQ(::setenv("CNIKIT_CHILD_PROCESS_TEST", "ours", 1), 0);
   auto p = plugins_.add("p", "env");
