@@ -251,33 +251,8 @@ bool youngLeaseFor(const std::string& data_dir, std::string_view network, std::s
   }
   const auto now = std::chrono::system_clock::now();
   for (const std::string& dir : dirs) {
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) continue;
-    std::vector<std::string> names;
-    while (const dirent* e = ::readdir(d)) {
-      std::string_view n = e->d_name;
-      if (n.starts_with(".") || n == "lock" || n.starts_with("last_reserved_ip")) continue;
-      names.emplace_back(n);
-    }
-    ::closedir(d);
-    for (const std::string& n : names) {
-      const std::string path = dir + "/" + n;
-      struct stat st {};
-      if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 4096) continue;
-      const auto mtime = std::chrono::system_clock::time_point(
-          std::chrono::duration_cast<std::chrono::system_clock::duration>(
-              std::chrono::seconds(st.st_mtim.tv_sec) +
-              std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
-      if (now - mtime >= grace) continue;
-      auto bytes = conf::readConfFile(path);
-      if (!bytes) continue;
-      // "<cid>\r\n<ifname>", or a legacy "<cid>"; Go trims spaces around the
-      // ID.
-      std::string_view text = *bytes;
-      text = text.substr(0, text.find_first_of("\r\n"));
-      while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-      while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-      if (text == cid) return true;
+    for (const LeaseFile& l : readLeases(dir)) {
+      if (l.container_id == cid && now - l.mtime < grace) return true;
     }
   }
   return false;

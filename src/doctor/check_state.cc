@@ -10,7 +10,6 @@
 //   * with no results directory at all, the node's runtime does not cache (or uses another cache
 //     dir), and absence of an entry proves nothing: nothing is called leaked then.
 // The repair re-checks all of it under the network's flock, the lock host-local itself takes.
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,55 +27,6 @@ namespace cni::doctor {
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-struct LeaseFile {
-  std::string path, ip;
-  std::string container_id, ifname;  // ifname empty for legacy "<cid>" leases
-  Clock::time_point mtime;
-};
-
-std::string readSmall(const std::string& path) {
-  std::string out;
-  if (FILE* f = std::fopen(path.c_str(), "re")) {
-    char buf[512];
-    size_t n = std::fread(buf, 1, sizeof buf, f);
-    out.assign(buf, n);
-    std::fclose(f);
-  }
-  return out;
-}
-
-std::string trim(std::string s) {
-  const char* ws = " \t\r\n";
-  s.erase(0, s.find_first_not_of(ws));
-  s.erase(s.find_last_not_of(ws) + 1);
-  return s;
-}
-
-std::vector<LeaseFile> listLeases(const std::string& dir) {
-  std::vector<LeaseFile> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (const dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (!IpAddress::parse(n)) continue;  // lock, last_reserved_ip.N, our index
-    LeaseFile l{.path = dir + "/" + n, .ip = n};
-    std::string t = trim(readSmall(l.path));
-    if (size_t p = t.find("\r\n"); p != std::string::npos) {
-      l.container_id = t.substr(0, p);
-      l.ifname = t.substr(p + 2);
-    } else {
-      l.container_id = t;
-    }
-    struct stat st {};
-    if (::stat(l.path.c_str(), &st) == 0)
-      l.mtime = Clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
-    out.push_back(std::move(l));
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.ip < b.ip; });
-  return out;
-}
 
 unsigned __int128 toInt(const IpAddress& ip) {
   unsigned __int128 v = 0;
@@ -234,7 +184,7 @@ void hostLocalFindings(const Context& c, Report& r) {
     for (const ipam::IpamConfig& cfg : hostLocalConfigs(n)) {
       const std::string base = cfg.data_dir.empty() ? c.opts.data_dir : cfg.data_dir;
       const std::string dir = base + "/" + n.list.name;
-      auto leases = listLeases(dir);
+      auto leases = readLeases(dir);
 
       // Leaks.
       std::vector<const LeaseFile*> leaked;

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 
+#include "src/common/ip.h"
 #include "src/conf/load.h"
+#include "src/ipam/text_file.h"
 #include "src/spec/json.h"
 
 namespace cni::doctor {
@@ -67,6 +69,40 @@ std::string Context::hostLocalDataDir(const Json& ipam) const {
     if (!s.empty()) return s;
   }
   return opts.data_dir;
+}
+
+std::vector<LeaseFile> readLeases(const std::string& dir) {
+  std::vector<LeaseFile> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    if (IpAddress::parse(e->d_name)) names.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const std::string& n : names) {
+    LeaseFile l{.path = dir + "/" + n, .ip = n};
+    struct stat st {};
+    // A lease is a few bytes; anything else of that name is not one.
+    if (::stat(l.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 4096) continue;
+    l.mtime = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(st.st_mtim.tv_sec) +
+            std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    auto text = ipam::readFileText(l.path);
+    if (!text) continue;
+    // Go trims the content, then splits "<cid>\r\n<ifname>".
+    std::string t = ipam::trimSpace(*text);
+    if (size_t p = t.find("\r\n"); p != std::string::npos) {
+      l.container_id = t.substr(0, p);
+      l.ifname = t.substr(p + 2);
+    } else {
+      l.container_id = t;
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 CacheFile readCacheFile(const std::string& path) {

@@ -59,6 +59,17 @@ struct CacheFile {
   std::string problem;                      // why not: "empty", "invalid JSON: ...", ...
 };
 
+// One host-local reservation: <dataDir>/<network>/<ip> = "<cid>\r\n<ifname>" (legacy: "<cid>").
+struct LeaseFile {
+  std::string path, ip;
+  std::string container_id, ifname;  // ifname empty for legacy leases
+  std::chrono::system_clock::time_point mtime;
+};
+
+// The reservations in one network's host-local directory (regular files named by an IP; lock,
+// last_reserved_ip.N and our index are skipped), sorted by name. A missing dir is no lease.
+std::vector<LeaseFile> readLeases(const std::string& dir);
+
 enum class NetnsState {
   kAlive,         // a network namespace
   kGone,          // no such path
