@@ -320,7 +320,11 @@ Discovery scan(const std::string& dir, Policy policy, const DiscoverOptions& opt
     out.error = Error(ErrorCode::kInvalidNetworkConfig, "no valid networks found in " + dir);
   }
   out.files.reserve(cands.size());
-  for (auto& c : cands) out.files.push_back(std::move(c.verdict));
+  for (auto& c : cands) {
+    if (c.verdict.state == State::kActive || c.verdict.state == State::kValid)
+      c.verdict.list = c.list;
+    out.files.push_back(std::move(c.verdict));
+  }
   return out;
 }
 

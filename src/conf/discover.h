@@ -46,6 +46,9 @@ struct FileVerdict {
   // Usable but suspicious (the runtime would accept the file, a later step would fail), e.g.
   // a network name that ADD will reject, or a cniVersion no plugin knows.
   std::vector<std::string> warnings;
+  // The parsed network, for usable (active and valid) files: what the runtime would load, so a
+  // caller that wants every usable network need not read the files again.
+  std::optional<NetworkConfigList> list;
 };
 
 std::string_view stateName(FileVerdict::State s);  // "active", "valid", "invalid", "ignored"

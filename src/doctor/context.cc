@@ -168,17 +168,10 @@ Context gather(const Options& opts) {
   c.lenient = conf::scan(opts.conf_dir, conf::Policy::kLenient);
   c.strict = conf::scan(opts.conf_dir, conf::Policy::kStrict);
   for (const auto& f : c.lenient.files) {
-    if (f.state != conf::FileVerdict::State::kActive &&
-        f.state != conf::FileVerdict::State::kValid) {
-      continue;
-    }
-    auto list = conf::loadConfListFile(f.path);
-    if (!list) continue;  // changed under us; the conf check reports what it saw
-    c.networks.push_back({.path = f.path,
-                          .list = std::move(*list),
-                          .active = f.state == conf::FileVerdict::State::kActive});
+    if (!f.list) continue;  // only usable files carry their network
+    c.networks.push_back(
+        {.path = f.path, .list = *f.list, .active = f.state == conf::FileVerdict::State::kActive});
   }
-
   if (auto files = readResultsDir(opts.cache_dir)) {
     c.results_dir_exists = true;
     c.cache_files = std::move(*files);

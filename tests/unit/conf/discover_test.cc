@@ -111,6 +111,13 @@ TEST(Discover, LenientSkipsBrokenFilesAndExplainsEach) {
   EXPECT_EQ(verdict(*d, "30-dup.conflist").reason,
             "duplicate network name of " + t.path().string() + "/10-good.conflist");
   EXPECT_EQ(verdict(*d, "40-broken-after.conflist").state, State::kInvalid);
+  // Usable files carry their parsed network (a .conf upconverted); the others do not.
+  ASSERT_TRUE(verdict(*d, "10-good.conflist").list.has_value());
+  EXPECT_EQ(verdict(*d, "10-good.conflist").list->name, "good");
+  ASSERT_TRUE(verdict(*d, "20-later.conf").list.has_value());
+  EXPECT_EQ(verdict(*d, "20-later.conf").list->plugins.size(), 1u);
+  EXPECT_FALSE(verdict(*d, "02-syntax.conflist").list.has_value());
+  EXPECT_FALSE(verdict(*d, "04-noplugins.conflist").list.has_value());
 }
 
 TEST(Discover, StrictFailsOnTheFirstInvalidFileBeforeTheActiveOne) {
