@@ -216,18 +216,9 @@ Model buildModel(const Context& c) {
   for (const CacheFile* f : c.attachments()) {
     Attachment a{.file = f};
     a.netns_state = c.netnsState(f->entry->netns);
-    switch (a.netns_state) {
-      case NetnsState::kAlive:
-        a.liveness = Liveness::kLive;
-        break;
-      case NetnsState::kGone:
-      case NetnsState::kNotNamespace:
-        a.liveness = Liveness::kDead;
-        break;
-      case NetnsState::kUnknown:
-        a.liveness = Liveness::kUnknown;
-        break;
-    }
+    a.liveness = a.netns_state == NetnsState::kAlive ? Liveness::kLive
+                 : isDead(a.netns_state)             ? Liveness::kDead
+                                                     : Liveness::kUnknown;
     m.attachments.push_back(a);
   }
   return m;

@@ -136,10 +136,8 @@ Verdict judge(const Options& o, const std::string& data_dir, const Named& n) {
     v.cache_path = *path;
     CacheFile f = readCacheFile(*path);
     if (f.entry) {
-      Context probe;
-      probe.opts = o;
-      const NetnsState st = probe.netnsState(f.entry->netns);
-      v.dead = st == NetnsState::kGone || st == NetnsState::kNotNamespace;
+      const NetnsState st = netnsStateOf(f.entry->netns, o.offline);
+      v.dead = isDead(st);
       v.by_entry = true;
       v.why = "cache entry " + *path + ": netns " + f.entry->netns + " is " +
               std::string(netnsStateName(st));

@@ -61,7 +61,7 @@ std::string deadReason(const Context& c, std::string_view net, const std::string
   }
   if (entry == nullptr) return "no result-cache entry for the attachment";
   NetnsState s = c.netnsState(entry->entry->netns);
-  if (s == NetnsState::kGone || s == NetnsState::kNotNamespace) {
+  if (isDead(s)) {
     return "its network namespace " + entry->entry->netns + " is " + std::string(netnsStateName(s));
   }
   return "";
@@ -120,7 +120,7 @@ void cacheFindings(const Context& c, Report& r) {
     }
     if (f.entry) {
       NetnsState s = c.netnsState(f.entry->netns);
-      if (s == NetnsState::kGone || s == NetnsState::kNotNamespace) {
+      if (isDead(s)) {
         const auto& e = *f.entry;
         // The DEL the runtime missed, when the network is one of the config dir's; a network
         // only the runtime knows (containerd's loopback) cannot be re-run from here.

@@ -52,8 +52,8 @@ std::vector<const CacheFile*> Context::attachments(std::string_view network) con
   return out;
 }
 
-NetnsState Context::netnsState(const std::string& path) const {
-  if (opts.offline || path.empty()) return NetnsState::kUnknown;
+NetnsState netnsStateOf(const std::string& path, bool offline) {
+  if (offline || path.empty()) return NetnsState::kUnknown;
   struct statfs fs {};
   if (::statfs(path.c_str(), &fs) != 0) {
     return errno == ENOENT || errno == ENOTDIR ? NetnsState::kGone : NetnsState::kUnknown;

@@ -77,6 +77,12 @@ enum class NetnsState {
   kUnknown,       // offline, or no path recorded
 };
 std::string_view netnsStateName(NetnsState s);
+// What `path` is now; kUnknown when offline (another node's paths mean nothing here) or empty.
+NetnsState netnsStateOf(const std::string& path, bool offline);
+// The attachment of a namespace in this state is gone for good.
+inline bool isDead(NetnsState s) {
+  return s == NetnsState::kGone || s == NetnsState::kNotNamespace;
+}
 
 struct Context {
   Options opts;
@@ -89,7 +95,7 @@ struct Context {
   const Network* networkByName(std::string_view name) const;
   // Complete cache entries (optionally of one network).
   std::vector<const CacheFile*> attachments(std::string_view network = {}) const;
-  NetnsState netnsState(const std::string& path) const;
+  NetnsState netnsState(const std::string& path) const { return netnsStateOf(path, opts.offline); }
   // The ipam dataDir a host-local plugin config uses: its own "dataDir", else opts.data_dir.
   std::string hostLocalDataDir(const Json& ipam) const;
 };
