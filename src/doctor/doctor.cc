@@ -3,8 +3,6 @@
 
 #include <thread>
 
-#include "src/invoke/find.h"
-
 namespace cni::doctor {
 
 Report diagnose(const Context& c) {

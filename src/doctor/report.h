@@ -70,8 +70,8 @@ class Report {
  public:
   void add(Finding f);
   void addSource(Source s);
-  // Runs fn and records it as source `name` with its duration and the detail fn returns; fn
-  // returns nullopt-equivalent "" to keep detail empty.
+  // Runs fn and records it as source `name` with its duration and the detail fn returns ("" for
+  // none).
   void timed(std::string name, const std::function<std::string()>& fn);
 
   // --fix: dry run records every repair as "planned"; apply runs them in order and logs each.
