@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -302,12 +303,19 @@ std::expected<ProcessOutput, ProcessError> runProcess(const std::string& path,
   stdout_r.reset();
   stderr_r.reset();
   int status = 0;
+  struct rusage usage {};
   for (;;) {
-    if (::waitpid(pid, &status, 0) == pid) break;
+    if (::wait4(pid, &status, 0, &usage) == pid) break;
     if (errno == EINTR) continue;
     return Fail(ProcessError{"wait", errno});
   }
   result.wait_status = status;
+  result.max_rss_kib = usage.ru_maxrss;
+  auto micros = [](const timeval& tv) {
+    return std::chrono::microseconds(static_cast<long long>(tv.tv_sec) * 1000000 + tv.tv_usec);
+  };
+  result.user_cpu = micros(usage.ru_utime);
+  result.system_cpu = micros(usage.ru_stime);
   return result;
 }
 

@@ -21,6 +21,11 @@ struct ProcessOutput {
   int wait_status = 0;     // as from waitpid(2)
   bool timed_out = false;  // the deadline passed; the process (group) was SIGKILLed
   bool truncated = false;  // stdout passed max_stdout; the rest was not read, the child killed
+  // What the child consumed, from wait4(2): its peak resident set and CPU time. Runtimes export
+  // these per plugin (and bench/ reports them side by side with the reference plugins).
+  long max_rss_kib = 0;
+  std::chrono::microseconds user_cpu{0};
+  std::chrono::microseconds system_cpu{0};
 };
 
 // A system call that failed: `op` names it Go-style ("fork/exec /x", "pipe2"), `err` is errno.

@@ -42,6 +42,24 @@ Error timeoutError(const std::string& plugin_path, std::chrono::milliseconds tim
                std::move(details));
 }
 
+void reportStats(const std::function<void(const ExecStats&)>& sink, const std::string& plugin_path,
+                 const std::vector<std::string>& env, const detail::ProcessOutput& po,
+                 Clock::time_point started) {
+  ExecStats stats;
+  stats.wall = Clock::now() - started;
+  stats.plugin_path = plugin_path;
+  constexpr std::string_view kCommand = "CNI_COMMAND=";
+  for (const std::string& e : env) {
+    if (std::string_view(e).starts_with(kCommand))
+      stats.command = std::string_view(e).substr(kCommand.size());
+  }
+  stats.max_rss_kib = po.max_rss_kib;
+  stats.user_cpu = po.user_cpu;
+  stats.system_cpu = po.system_cpu;
+  stats.wait_status = po.wait_status;
+  sink(stats);
+}
+
 }  // namespace
 
 Error pluginFailure(std::string_view exit_text, std::string_view stdout_data,
@@ -74,7 +92,9 @@ Expected<std::string> RawExec::execPlugin(const std::string& plugin_path,
   }
   const int attempts = std::max(opts_.text_busy_attempts, 1);
   for (int attempt = 1;; ++attempt) {
+    const auto started = Clock::now();
     auto run = detail::runProcess(plugin_path, stdin_data, env, popts);
+    if (run && opts_.on_exit) reportStats(opts_.on_exit, plugin_path, env, *run, started);
     if (!run) {
       const detail::ProcessError& pe = run.error();
       const std::string text = pe.op + ": " + goErrnoText(pe.err);

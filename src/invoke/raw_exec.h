@@ -14,6 +14,18 @@
 
 namespace cni::invoke {
 
+// What one plugin process cost, reported to RawExecOptions::on_exit. The views point into the
+// caller's arguments: valid only during the callback.
+struct ExecStats {
+  std::string_view plugin_path;
+  std::string_view command;         // its CNI_COMMAND ("" when the env had none)
+  std::chrono::nanoseconds wall{};  // spawn to reap, including feeding stdin and draining output
+  long max_rss_kib = 0;             // peak resident set (wait4 ru_maxrss)
+  std::chrono::microseconds user_cpu{0};
+  std::chrono::microseconds system_cpu{0};
+  int wait_status = 0;  // as from waitpid(2)
+};
+
 struct RawExecOptions {
   // Whole-call limit including ETXTBSY retries; 0 = none (Go's default). When it passes the
   // plugin's process group is killed and the call fails with
@@ -28,6 +40,10 @@ struct RawExecOptions {
   // retried: at most this many attempts, this far apart (Go: 6 attempts, 1 s).
   int text_busy_attempts = 6;
   std::chrono::milliseconds text_busy_delay{1000};
+  // Called after every plugin process that ran (whatever its exit status; not for one that could
+  // not be started), so a runtime can export per-plugin latency and footprint. May be called
+  // concurrently when one RawExec serves several threads.
+  std::function<void(const ExecStats&)> on_exit;
 };
 
 // Go's RawExec.pluginErr: the error for a failed run given the process error text ("exit status

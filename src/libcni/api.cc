@@ -66,7 +66,8 @@ std::string pluginDescription(const conf::PluginConf& p) {
   return out;
 }
 
-CniConfig::CniConfig(Options opts) : opts_(std::move(opts)), cache_(opts_.cache_dir) {
+CniConfig::CniConfig(Options opts)
+    : opts_(std::move(opts)), cache_(opts_.cache_dir, opts_.durable_cache) {
   exec_ = opts_.exec;
   if (!exec_) {
     invoke::RawExecOptions ro;

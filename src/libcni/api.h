@@ -30,6 +30,8 @@ struct Options {
   std::string cache_dir = std::string(kDefaultCacheDir);
   std::chrono::milliseconds timeout{0};  // per plugin exec; 0 = none
   std::shared_ptr<invoke::Exec> exec;    // null = RawExec with `timeout`
+  // fsync every result cache write (ResultCache says what that buys and costs).
+  bool durable_cache = false;
 };
 
 struct DelOptions {

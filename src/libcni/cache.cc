@@ -219,7 +219,7 @@ Status ResultCache::write(const CacheEntry& e) const {
     cleanup();
     return s;
   }
-  if (::fsync(fd.get()) != 0) {
+  if (durable_ && ::fsync(fd.get()) != 0) {
     int err = errno;
     cleanup();
     return failErrno(ErrorCode::kIoFailure, "fsync " + tmpl, err);
@@ -231,8 +231,10 @@ Status ResultCache::write(const CacheEntry& e) const {
     return failErrno(ErrorCode::kIoFailure, "rename " + tmpl, err);
   }
   renamed = true;
-  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd) (void)::fsync(dfd.get());  // durability of the rename; the data is already safe
+  if (durable_) {
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dfd) (void)::fsync(dfd.get());  // durability of the rename; the data is already safe
+  }
   return {};
 }
 

@@ -46,8 +46,13 @@ struct CacheRead {
 
 class ResultCache {
  public:
-  explicit ResultCache(std::string cache_dir = std::string(kDefaultCacheDir))
-      : dir_(std::move(cache_dir)) {}
+  // `durable`: fsync each written file and the results directory. Off by default: writes are
+  // atomic either way (temp file + rename: a killed runtime or plugin never leaves a torn entry),
+  // and what fsync adds — surviving a power loss — is worth little for attachments whose network
+  // namespaces a reboot destroys anyway, while it costs a journal commit per ADD (5-15 ms on
+  // ext4, more than the whole bridge plugin; docs/performance.md). Go's libcni does not sync.
+  explicit ResultCache(std::string cache_dir = std::string(kDefaultCacheDir), bool durable = false)
+      : dir_(std::move(cache_dir)), durable_(durable) {}
 
   const std::string& dir() const { return dir_; }
   std::string resultsDir() const { return dir_ + "/results"; }
@@ -78,6 +83,7 @@ class ResultCache {
 
  private:
   std::string dir_;
+  bool durable_ = false;
 };
 
 // Decodes a cniCacheV1 object; nullopt if `j` is not one (a legacy bare result, or a

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,6 +65,37 @@ printf '{"cniVersion":"1.1.0"}')");
   EXPECT_EQ(*out, R"({"cniVersion":"1.1.0"})");
   EXPECT_EQ(captured_stderr_, "log: ADD\n");
   EXPECT_EQ(cni::testutil::readFile(plugins_.path("stdin.seen")), R"({"name":"n"})");
+}
+
+TEST_F(RawExecTest, OnExitReportsWhatEachProcessCost) {
+  // The shell holds 32 MiB in a variable: its peak RSS must show it; the small one must not.
+  auto big = plugins_.add("big", R"(x=$(head -c 33554432 /dev/zero | tr '\0' a); echo ${#x})");
+  auto small = plugins_.add("small", "exit 3");
+  std::vector<std::pair<std::string, ExecStats>> seen;
+  std::vector<std::string> commands;  // the views in ExecStats live only during the call
+  RawExecOptions o;
+  o.on_exit = [&](const ExecStats& s) {
+    seen.emplace_back(std::string(s.plugin_path), s);
+    commands.emplace_back(s.command);
+  };
+  RawExec ex = capturing(o);
+  const auto t0 = Clock::now();
+  auto out = ex.execPlugin(big, "", env("VERSION"));
+  const auto took = Clock::now() - t0;
+  ASSERT_TRUE(out) << out.error().toString();
+  EXPECT_EQ(*out, "33554432\n");
+  EXPECT_FALSE(ex.execPlugin(small, "", env("DEL")));  // failures are reported too
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first, big);
+  EXPECT_EQ(commands[0], "VERSION");
+  EXPECT_GT(seen[0].second.max_rss_kib, 32 * 1024);
+  EXPECT_GT(seen[0].second.wall.count(), 0);
+  EXPECT_LE(seen[0].second.wall, took);
+  EXPECT_GT(seen[0].second.user_cpu + seen[0].second.system_cpu, 0us);
+  EXPECT_EQ(commands[1], "DEL");
+  EXPECT_LT(seen[1].second.max_rss_kib, 32 * 1024);
+  EXPECT_TRUE(WIFEXITED(seen[1].second.wait_status));
+  EXPECT_EQ(WEXITSTATUS(seen[1].second.wait_status), 3);
 }
 
 TEST_F(RawExecTest, DefaultSinkWritesPluginStderrToOurs) {

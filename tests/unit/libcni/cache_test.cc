@@ -59,30 +59,34 @@ TEST(ResultCache, EncodesExactlyAsGoMarshalsCachedInfo) {
 }
 
 TEST(ResultCache, WriteIsAtomicPrivateAndReadable) {
-  testutil::TempDir dir;
-  ResultCache cache(dir.path().string());
-  ASSERT_TRUE(cache.write(sampleEntry()));
-  auto path = dir.path() / "results" / "net1-abc-eth0";
-  struct stat st {};
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  ASSERT_EQ(::stat((dir.path() / "results").c_str(), &st), 0);
-  // No temp files left behind.
-  int n = 0;
-  for (auto& f : std::filesystem::directory_iterator(dir.path() / "results")) (void)f, ++n;
-  EXPECT_EQ(n, 1);
-  auto r = cache.read("net1", "abc", "eth0");
-  ASSERT_TRUE(r && *r);
-  EXPECT_FALSE((*r)->legacy);
-  EXPECT_EQ((*r)->entry.config, sampleEntry().config);
-  EXPECT_EQ((*r)->entry.cni_args, sampleEntry().cni_args);
-  EXPECT_EQ((*r)->entry.result, sampleEntry().result);
-  ASSERT_TRUE(cache.remove("net1", "abc", "eth0"));
-  EXPECT_FALSE(std::filesystem::exists(path));
-  EXPECT_TRUE(cache.remove("net1", "abc", "eth0")) << "removing nothing is success";
-  auto missing = cache.read("net1", "abc", "eth0");
-  ASSERT_TRUE(missing);
-  EXPECT_FALSE(*missing);
+  // Both modes: the default (atomic, no fsync) and Options::durable_cache (fsync file and dir).
+  for (bool durable : {false, true}) {
+    SCOPED_TRACE(durable ? "durable" : "default");
+    testutil::TempDir dir;
+    ResultCache cache(dir.path().string(), durable);
+    ASSERT_TRUE(cache.write(sampleEntry()));
+    auto path = dir.path() / "results" / "net1-abc-eth0";
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    ASSERT_EQ(::stat((dir.path() / "results").c_str(), &st), 0);
+    // No temp files left behind.
+    int n = 0;
+    for (auto& f : std::filesystem::directory_iterator(dir.path() / "results")) (void)f, ++n;
+    EXPECT_EQ(n, 1);
+    auto r = cache.read("net1", "abc", "eth0");
+    ASSERT_TRUE(r && *r);
+    EXPECT_FALSE((*r)->legacy);
+    EXPECT_EQ((*r)->entry.config, sampleEntry().config);
+    EXPECT_EQ((*r)->entry.cni_args, sampleEntry().cni_args);
+    EXPECT_EQ((*r)->entry.result, sampleEntry().result);
+    ASSERT_TRUE(cache.remove("net1", "abc", "eth0"));
+    EXPECT_FALSE(std::filesystem::exists(path));
+    EXPECT_TRUE(cache.remove("net1", "abc", "eth0")) << "removing nothing is success";
+    auto missing = cache.read("net1", "abc", "eth0");
+    ASSERT_TRUE(missing);
+    EXPECT_FALSE(*missing);
+  }
 }
 
 TEST(ResultCache, PathNeedsAllThreeNames) {
