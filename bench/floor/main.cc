@@ -8,6 +8,7 @@
 // <ns>` per op; stderr: the summary. Exit status: 0 all good; 1 an op failed or a check found a
 // problem (each is printed); 2 bad usage or not root; 130 interrupted (SIGINT/SIGTERM/SIGHUP stop
 // the run between pods). Whatever happens, the namespaces and the temporary directory go away.
+// The IPAM files live in a mktemp directory under $TMPDIR (default /tmp).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>

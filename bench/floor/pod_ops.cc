@@ -1,11 +1,11 @@
 // bench/floor/pod_ops.cc — one pod's ADD and DEL: the kernel work of our plugins, timed.
 //
-// Mirrors `strace -f` of build/cni-bin/bridge and build/cni-bin/ptp (bench/plugins.sh configs:
-// host-local with a /20 and a default route, ipMasq on), keeping every state-changing kernel
-// operation in the plugin's order and with the plugin's flags, and the one lookup the changes
-// cannot be expressed without (the pod eth0's index; ptp also the host veth's). Each op opens and
-// closes its own netlink sockets, as a one-shot plugin must (closing the nf_tables socket after
-// a delete is part of DEL's cost: it waits for nf_tables' deferred destroy unless the veth's
+// Mirrors `strace -f` of build/cni-bin/bridge and build/cni-bin/ptp (bench-pods scenario (a)/(c)
+// configs: host-local with a /20 and a default route, ipMasq on), keeping every state-changing
+// kernel operation in the plugin's order and with the plugin's flags, and the one lookup the
+// changes cannot be expressed without (the pod eth0's index; ptp also the host veth's). Each op
+// opens and closes its own netlink sockets, as a one-shot plugin must (closing the nf_tables socket
+// after a delete is part of DEL's cost: it waits for nf_tables' deferred destroy unless the veth's
 // grace period already covered it). Pod-namespace work is done on the worker thread itself with
 // setns(2) into the pod and back (the plugins spawn a thread per namespace, which is userspace
 // overhead, not floor).

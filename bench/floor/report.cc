@@ -3,7 +3,7 @@
 // stdout is for the driver and carries nothing else: one line per op, `<op> <pod-index> <ns>`
 // (op ADD or DEL, pod index 0-based, nanoseconds of CLOCK_MONOTONIC around the op), ADD lines
 // then DEL lines, each in pod order. stderr gets the human summary: median / p90 / p99 / max per
-// op (nearest-rank percentiles, as bench/plugins.sh), ADD medians per window of 50 pods (ADD
+// op (nearest-rank percentiles, as bench-pods), ADD medians per window of 50 pods (ADD
 // cost grows with the number of pods on one bridge: compare at equal N), the median of every
 // step, and the throughput.
 #include <algorithm>
