@@ -239,6 +239,10 @@ Expected<Link> configurePod(const netns::NetNs& ns, const skel::CmdArgs& args, c
       }
       trySysctl(IpFamily::kV4, args.ifname, "arp_notify", "1");
       CNI_TRY(pluginkit::configureIface(sock, args.ifname, result, {.dad = c.enable_dad}));
+      // Looked up after the link is up on purpose: RTM_GETLINK settles the link's pending
+      // carrier change right here (linkwatch_sync_dev: operstate, IPv6 link-local address and
+      // route), so ADD returns with the pod side settled for chained plugins. Looked up
+      // earlier it is ~0.2 ms cheaper, and that work lands on a kworker after we return.
       return netlink::getLinkByName(sock, args.ifname);
     }
     auto link = netlink::getLinkByName(sock, args.ifname);

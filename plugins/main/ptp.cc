@@ -94,6 +94,8 @@ IpPrefix hostPrefix(const IpAddress& ip) { return *IpPrefix::make(ip, ip.bitLeng
 Expected<Link> configurePod(Socket& sock, std::string_view ifname, const spec::Result& result,
                             const std::vector<PodAddr>& addrs) {
   CNI_TRY(pluginkit::configureIface(sock, ifname, result));
+  // After the link is up on purpose (see bridge configurePod): the lookup settles its carrier
+  // change (operstate, IPv6 link-local route) before ADD returns.
   CNI_ASSIGN_OR_RETURN(Link link, netlink::getLinkByName(sock, ifname));
   for (const PodAddr& a : addrs) {
     // The kernel's connected route would send the subnet out directly; ptp routes it via gw.

@@ -1,8 +1,12 @@
 // src/ipam/text_file.cc — see text_file.h.
 #include "src/ipam/text_file.h"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "src/common/unique_fd.h"
 
 namespace cni::ipam {
 
@@ -15,11 +19,19 @@ std::string trimSpace(std::string_view s) {
 }
 
 std::optional<std::string> readFileText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // Plain read(2): these files are a few bytes, and an ifstream (locale, buffers) costs more
+  // than the read itself; several are read per ADD and DEL.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
 }
 
 }  // namespace cni::ipam

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -60,6 +61,31 @@ class AttrList {
  private:
   std::vector<Attr> attrs_;
 };
+
+// Calls f(type, payload) for each attribute of `bytes` in wire order (type with NLA_F_NESTED /
+// NLA_F_NET_BYTEORDER masked off), without building an AttrList: for hot loops over dumps with
+// many messages. False on a malformed stream, where AttrList::parse fails.
+template <class F>
+bool forEachAttr(std::span<const uint8_t> bytes, F&& f) {
+  size_t off = 0;
+  while (off + NLA_HDRLEN <= bytes.size()) {
+    nlattr a;
+    std::memcpy(&a, bytes.data() + off, sizeof a);
+    if (a.nla_len < NLA_HDRLEN || off + a.nla_len > bytes.size()) return false;
+    f(static_cast<uint16_t>(a.nla_type & NLA_TYPE_MASK),
+      bytes.subspan(off + NLA_HDRLEN, a.nla_len - NLA_HDRLEN));
+    off += (size_t{a.nla_len} + 3) & ~size_t{3};
+  }
+  return off >= bytes.size() || bytes.size() - off < NLA_HDRLEN;
+}
+
+// Up to the first NUL of a string attribute's payload, as Attr::str() but without a copy.
+inline std::string_view strView(std::span<const uint8_t> data) {
+  const char* p = reinterpret_cast<const char*>(data.data());
+  size_t n = 0;
+  while (n < data.size() && p[n] != '\0') ++n;
+  return std::string_view(p, n);
+}
 
 // One received netlink message (header + payload), owning its bytes. Attr/AttrList views made
 // from it point into those bytes: keep the RawMessage alive while using them.

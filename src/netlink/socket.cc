@@ -86,7 +86,8 @@ Expected<size_t> Socket::receive() {
   msg.msg_iovlen = 1;
   auto recv = [&](int flags) -> ssize_t {
     iov.iov_base = buf_.data();
-    iov.iov_len = buf_.size();
+    // The peek copies nothing: MSG_TRUNC reports the real size even into an empty buffer.
+    iov.iov_len = (flags & MSG_PEEK) ? 0 : buf_.size();
     msg.msg_namelen = sizeof from;
     ssize_t n;
     do {

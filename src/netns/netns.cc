@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 #include "src/common/errno_text.h"
 
@@ -143,6 +144,31 @@ Status NetNs::enter() const {
     return std::unexpected(internal("error switching to ns " + path_ + ": " + inner));
   }
   return {};
+}
+
+Expected<NetNs::Return> NetNs::switchTo() const {
+  // The namespace to come back to: whatever this thread is in now (not a cached one, so a thread
+  // that joined a namespace by itself, or a nested run(), returns exactly where it was).
+  int home = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (home < 0) {
+    return std::unexpected(internal("open /proc/thread-self/ns/net: " + goErrnoText(errno)));
+  }
+  Return back{UniqueFd(home)};
+  if (Status s = enter(); !s) {
+    back.home_.reset();  // never entered: nothing to undo
+    return std::unexpected(std::move(s).error());
+  }
+  return back;
+}
+
+NetNs::Return::~Return() {
+  if (!home_) return;
+  if (::setns(home_.get(), CLONE_NEWNET) != 0) {
+    // Carrying on would run the rest of the plugin (host-side links, nft) in the pod's namespace.
+    std::fprintf(stderr, "cnikit: cannot return to the original network namespace: %s\n",
+                 goErrnoText(errno).c_str());
+    std::abort();
+  }
 }
 
 bool NetNs::sameAs(const NetNs& other) const {

@@ -108,28 +108,79 @@ Expected<std::vector<ChainInfo>> listChains(NfSocket& s, Family f, std::string_v
 
 Expected<std::vector<RuleInfo>> listRules(NfSocket& s, Family f, std::string_view table,
                                           std::string_view chain) {
-  CNI_ASSIGN_OR_RETURN(auto msgs,
-                       dumpAll(s, NFT_MSG_GETRULE, static_cast<uint8_t>(f), table, chain));
+  // Parsed straight out of the receive buffer (no copy per message, no attribute lists): a
+  // node has one masquerade rule per pod, and the dump is on every ADD and DEL.
+  netlink::Message req = nftMessage(NFT_MSG_GETRULE, static_cast<uint8_t>(f), 0);
+  // The kernel filters rule dumps by table/chain itself.
+  if (!table.empty()) req.putString(NFTA_RULE_TABLE, table);
+  if (!chain.empty()) req.putString(NFTA_RULE_CHAIN, chain);
   std::vector<RuleInfo> out;
-  for (const RawMessage& m : msgs) {
-    CNI_ASSIGN_OR_RETURN(auto p, parse(m));
-    auto& [family, a] = p;
-    RuleInfo r{family,
-               str(a, NFTA_RULE_TABLE),
-               str(a, NFTA_RULE_CHAIN),
-               be64(a, NFTA_RULE_HANDLE),
-               comment(a, NFTA_RULE_USERDATA),
-               {}};
+  auto each = [&](std::span<const uint8_t> m) -> Status {
+    auto payload = m.subspan(NLMSG_HDRLEN);
+    if (payload.size() < sizeof(nfgenmsg)) {
+      return fail(ErrorCode::kInternal, "truncated nf_tables message");
+    }
+    const auto family = static_cast<Family>(payload[0]);  // nfgenmsg.nfgen_family
+    std::string_view r_table, r_chain;
+    std::span<const uint8_t> handle, udata, exprs;
+    bool has_exprs = false;
+    const bool ok = netlink::forEachAttr(payload.subspan(NLMSG_ALIGN(sizeof(nfgenmsg))),
+                                         [&](uint16_t type, std::span<const uint8_t> d) {
+                                           switch (type) {
+                                             case NFTA_RULE_TABLE:
+                                               r_table = netlink::strView(d);
+                                               break;
+                                             case NFTA_RULE_CHAIN:
+                                               r_chain = netlink::strView(d);
+                                               break;
+                                             case NFTA_RULE_HANDLE:
+                                               handle = d;
+                                               break;
+                                             case NFTA_RULE_USERDATA:
+                                               udata = d;
+                                               break;
+                                             case NFTA_RULE_EXPRESSIONS:
+                                               exprs = d;
+                                               has_exprs = true;
+                                               break;
+                                             default:
+                                               break;
+                                           }
+                                         });
+    if (!ok) return fail(ErrorCode::kInternal, "malformed netlink attribute stream");
     // Filter here too: the kernel's dump filter is an optimisation we do not rely on.
-    if (family != f || r.table != table || (!chain.empty() && r.chain != chain)) continue;
-    if (const netlink::Attr* exprs = a.find(NFTA_RULE_EXPRESSIONS)) {
-      CNI_ASSIGN_OR_RETURN(AttrList list, exprs->nested());
-      for (const netlink::Attr& e : list.all()) {
-        CNI_ASSIGN_OR_RETURN(AttrList ea, e.nested());
-        r.expr_names.push_back(str(ea, NFTA_EXPR_NAME));
+    if (family != f || r_table != table || (!chain.empty() && r_chain != chain)) return {};
+    RuleInfo r{family,
+               std::string(r_table),
+               std::string(r_chain),
+               handle.empty() ? 0 : fromBe64(handle),
+               udata.empty() ? std::string() : commentFromUdata(udata),
+               {}};
+    if (has_exprs) {
+      bool elems_ok = true;
+      const bool list_ok = netlink::forEachAttr(exprs, [&](uint16_t, std::span<const uint8_t> e) {
+        std::string_view name;
+        elems_ok = netlink::forEachAttr(e,
+                                        [&](uint16_t t, std::span<const uint8_t> d) {
+                                          if (t == NFTA_EXPR_NAME) name = netlink::strView(d);
+                                        }) &&
+                   elems_ok;
+        r.expr_names.emplace_back(name);
+      });
+      if (!list_ok || !elems_ok) {
+        return fail(ErrorCode::kInternal, "malformed netlink attribute stream");
       }
     }
     out.push_back(std::move(r));
+    return {};
+  };
+  int err = 0;
+  Status st = s.dumpEach(
+      req, each, [&] { out.clear(); }, &err);
+  if (!st) {
+    // ENOENT (a filter naming a missing table or chain) is an empty answer.
+    if (err == ENOENT) return std::vector<RuleInfo>{};
+    return std::unexpected(std::move(st).error());
   }
   return out;
 }

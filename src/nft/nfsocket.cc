@@ -89,7 +89,9 @@ Expected<NfSocket> NfSocket::open() {
 Expected<size_t> NfSocket::receive(bool dontwait, bool* would_block) {
   if (buf_.size() < kRecvSize) buf_.resize(kRecvSize);
   sockaddr_nl from{};
-  iovec iov{buf_.data(), buf_.size()};
+  // An empty buffer for the peek: MSG_TRUNC still reports the datagram's real size, and nothing
+  // is copied twice (a dump's datagrams are up to 32 KiB).
+  iovec iov{buf_.data(), 0};
   msghdr msg{};
   msg.msg_name = &from;
   msg.msg_namelen = sizeof from;
@@ -207,10 +209,24 @@ Expected<std::vector<BatchFailure>> NfSocket::sendBatch(std::vector<netlink::Mes
 
 Expected<std::vector<netlink::RawMessage>> NfSocket::dump(netlink::Message& req,
                                                           int* kernel_errno) {
+  std::vector<netlink::RawMessage> out;
+  CNI_TRY(dumpEach(
+      req,
+      [&](std::span<const uint8_t> m) -> Status {
+        out.emplace_back(m);
+        return {};
+      },
+      [&] { out.clear(); }, kernel_errno));
+  return out;
+}
+
+Status NfSocket::dumpEach(netlink::Message& req, const DumpVisitor& each,
+                          const std::function<void()>& restart, int* kernel_errno) {
   if (!req.status()) return std::unexpected(req.status().error());
   if (kernel_errno) *kernel_errno = 0;
   req.addFlags(NLM_F_DUMP);
   for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
+    if (attempt > 0) restart();
     const uint32_t seq = ++seq_;
     req.stamp(seq, port_id_);
     auto b = req.bytes();
@@ -223,7 +239,6 @@ Expected<std::vector<netlink::RawMessage>> NfSocket::dump(netlink::Message& req,
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) return failErrno(ErrorCode::kInternal, "netfilter send", errno);
 
-    std::vector<netlink::RawMessage> out;
     bool interrupted = false;
     bool done = false;
     while (!done) {
@@ -265,10 +280,10 @@ Expected<std::vector<netlink::RawMessage>> NfSocket::dump(netlink::Message& req,
           break;
         }
         if (h.nlmsg_type == NLMSG_NOOP) continue;
-        out.emplace_back(whole);
+        CNI_TRY(each(whole));
       }
     }
-    if (!interrupted) return out;
+    if (!interrupted) return {};
   }
   return fail(ErrorCode::kTryAgainLater, "nftables dump interrupted by concurrent changes " +
                                              std::to_string(kDumpAttempts) + " times");

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,13 @@ class NfSocket {
   // stored in *kernel_errno when given (so callers can treat ENOENT as "nothing there").
   Expected<std::vector<netlink::RawMessage>> dump(netlink::Message& req,
                                                   int* kernel_errno = nullptr);
+  // The same dump without copying: `each` sees every data message (header included) while it
+  // is still in the receive buffer; an error it returns ends the dump and is dumpEach's. A dump the
+  // kernel marks interrupted is repeated; `restart` is called before each repetition so the caller
+  // can drop what it collected.
+  using DumpVisitor = std::function<Status(std::span<const uint8_t> message)>;
+  Status dumpEach(netlink::Message& req, const DumpVisitor& each,
+                  const std::function<void()>& restart, int* kernel_errno = nullptr);
 
   uint32_t portId() const { return port_id_; }
 
