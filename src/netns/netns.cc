@@ -146,6 +146,8 @@ Status NetNs::enter() const {
   return {};
 }
 
+void NetNs::switchCallingThread() { switch_calling_thread_ = true; }
+
 Expected<NetNs::Return> NetNs::switchTo() const {
   // The namespace to come back to: whatever this thread is in now (not a cached one, so a thread
   // that joined a namespace by itself, or a nested run(), returns exactly where it was).

@@ -1,16 +1,20 @@
 // src/netns/netns.h — network namespaces as RAII values, and running code inside one.
 //
-// setns(2) changes the namespace of the *calling thread* only. NetNs::run() switches the calling
-// thread into the namespace, runs the callable there and switches it back before returning, on
-// every path (results, errors, exceptions) — what Go's ns.Do does with LockOSThread. It used to
-// run the callable on a fresh std::thread instead; that cost a thread start and join per call,
-// which on a busy node is a scheduler wake-up of up to ~3 ms (measured: 3.0 ms median for
-// spawn+join vs 37 us for setns there and back), the largest single item of a bridge ADD. The
-// way back is a descriptor of the namespace the thread was in when run() began, opened first, so
-// nested runs and threads that joined some namespace by themselves return to the right place; if
-// even that setns fails the process aborts rather than keep running in the wrong namespace.
-// Everything that binds to "the current netns" at creation — netlink sockets above all,
-// /proc/sys/net files — must be created *inside* run().
+// setns(2) changes the namespace of the *calling thread* only. NetNs::run() has two ways to run
+// a callable inside a namespace, chosen per process:
+//  - by default (libcnikit, the CLI, the doctor, tests: processes with other threads and a
+//    caller that must never find itself elsewhere), on a dedicated short-lived std::thread that
+//    joins the namespace first — the caller's thread never changes namespace;
+//  - in a plugin process (skel::pluginMainProcess calls switchCallingThread(): one thread, one
+//    verb, then exit), on the calling thread itself, switched in and back on every path (results,
+//    errors, exceptions), as Go's ns.Do does with LockOSThread. A thread start and join per call
+//    costs 0.1 ms on an idle node and up to ~3 ms on a busy one (measured: 3.0 ms median for
+//    spawn+join vs 37 us for setns there and back), the largest single item of a bridge ADD. The
+//    way back is a descriptor of the namespace the thread was in when run() began, opened first,
+//    so nested runs return to the right place; if even that setns fails the process aborts
+//    rather than keep running in the wrong namespace.
+// Either way, everything that binds to "the current netns" at creation — netlink sockets above
+// all, /proc/sys/net files — must be created *inside* run().
 //
 // Error texts follow the Go reference (plugins pkg/ns), because plugins surface them unchanged:
 //   failed to Statfs "<path>": <errno text>        (path missing / not accessible)
@@ -74,11 +78,16 @@ class NetNs {
   // The calling thread's network namespace (/proc/thread-self/ns/net).
   static Expected<NetNs> current();
 
-  // Runs f() with the calling thread inside this namespace and returns f's result (see
-  // RunResult); the thread is back in its previous namespace when run() returns or throws.
-  // Fails without calling f if the thread cannot join the namespace.
+  // Runs f() inside this namespace and returns f's result (see RunResult): on a dedicated thread
+  // by default, on the calling thread after switchCallingThread() (see the top of this file).
+  // Fails without calling f if the namespace cannot be joined. An exception thrown by f reaches
+  // the caller either way.
   template <class F>
   RunResult<F> run(F&& f) const;
+
+  // For single-threaded one-shot processes (plugins): from now on run() switches the calling
+  // thread instead of starting one. Process-wide; call before any run().
+  static void switchCallingThread();
 
   // Same namespace (same nsfs inode), whatever paths were used to open them.
   bool sameAs(const NetNs& other) const;
@@ -121,20 +130,51 @@ class NetNs {
 
   UniqueFd fd_;
   std::string path_;
+  static inline bool switch_calling_thread_ = false;
 };
 
 template <class F>
 RunResult<F> NetNs::run(F&& f) const {
   using R = std::invoke_result_t<F&>;
-  auto back = switchTo();
-  if (!back) return std::unexpected(std::move(back).error());
-  // `back` switches the thread home when this scope ends, also when f throws.
-  if constexpr (std::is_void_v<R>) {
-    f();
-    return RunResult<F>();
-  } else {
-    return RunResult<F>(f());
+  if (switch_calling_thread_) {
+    auto back = switchTo();
+    if (!back) return std::unexpected(std::move(back).error());
+    // `back` switches the thread home when this scope ends, also when f throws.
+    if constexpr (std::is_void_v<R>) {
+      f();
+      return RunResult<F>();
+    } else {
+      return RunResult<F>(f());
+    }
   }
+  std::optional<RunResult<F>> out;
+  std::exception_ptr exc;
+  auto body = [&] {
+    if (Status s = enter(); !s) {
+      out.emplace(std::unexpected(std::move(s).error()));
+      return;
+    }
+    try {
+      if constexpr (std::is_void_v<R>) {
+        f();
+        out.emplace();
+      } else {
+        out.emplace(f());
+      }
+    } catch (...) {
+      exc = std::current_exception();
+    }
+  };
+  try {
+    std::thread worker(body);
+    worker.join();
+  } catch (const std::system_error& e) {  // thread creation failed (resource limits)
+    return std::unexpected(
+        Error(ErrorCode::kInternal,
+              std::string("failed to start a thread for netns ") + path_ + ": " + e.what()));
+  }
+  if (exc) std::rethrow_exception(exc);
+  return std::move(*out);
 }
 
 }  // namespace cni::netns

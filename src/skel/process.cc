@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "src/common/errno_text.h"
+#include "src/netns/netns.h"
 #include "src/skel/skel.h"
 
 namespace cni::skel {
@@ -59,6 +60,9 @@ void ensureOutputFds() {
 
 int pluginMainProcess(const PluginSpec& spec) {
   ensureOutputFds();
+  // A plugin process is one thread running one verb: namespace work may switch that thread in
+  // and back instead of paying a thread start per namespace visit (src/netns/netns.h).
+  netns::NetNs::switchCallingThread();
   Io io;
   // Plain getenv, not secure_getenv: the CNI_* variables are the protocol's input, and plugins
   // are legitimately installed with file capabilities (cap_net_admin+ep for rootless runtimes),

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -83,6 +84,39 @@ TEST_F(NetNsTest, RunPassesResultsErrorsAndExceptionsThrough) {
   EXPECT_TRUE(ran);
 
   EXPECT_THROW(netns().run([]() -> int { throw std::runtime_error("boom"); }), std::runtime_error);
+}
+
+// The plugin-process mode (switchCallingThread) is process-wide, so it is exercised in a forked
+// child: the calling thread itself is inside during f, and back home afterwards on every path.
+TEST_F(NetNsTest, PluginModeSwitchesTheCallingThreadThereAndBack) {
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    NetNs::switchCallingThread();
+    auto home = NetNs::current();
+    const pid_t tid = ::gettid();
+    bool same_thread = false, inside = false;
+    Status ok = netns().run([&] {
+      same_thread = ::gettid() == tid;
+      auto now = NetNs::current();
+      inside = now && now->sameAs(netns().ns());
+    });
+    auto after = NetNs::current();
+    bool back = home && after && after->sameAs(*home);
+    bool thrown = false;
+    try {
+      (void)netns().run([]() -> int { throw std::runtime_error("boom"); });
+    } catch (const std::runtime_error&) {
+      thrown = true;
+    }
+    auto after_throw = NetNs::current();
+    bool back_after_throw = after_throw && home && after_throw->sameAs(*home);
+    ::_exit(ok && same_thread && inside && back && thrown && back_after_throw ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "run() in plugin mode: wrong thread or namespace";
 }
 
 TEST_F(NetNsRootTest, CreateNamedMountsAFreshNamespaceAndRemoveNamedLeavesNothing) {
