@@ -75,6 +75,11 @@ build/bin/bench-micro --benchmark_min_time="$micro_time" --benchmark_format=csv 
     gsub(/"/, "", $1); printf "micro,%s,real time,%s,%s,,,,\n", $1, $5, $3 }' >>"$csv"
 
 cp "$csv" "$out/bench.csv"
-bash bench/render.sh "$out/bench.csv" "$mode" "$pods" >"$out/bench.md"
+{
+  bash bench/render.sh "$out/bench.csv" "$mode" "$pods"
+  printf '\n## Targets (docs/performance.md)\n\n'
+  bash bench/render.sh --targets "$out/bench.csv"
+} >"$out/bench.md"
+bash bench/render.sh --headline "$out/bench.csv" >"$out/headline.md"
 cat "$out/bench.md"
-say "wrote $out/bench.csv and $out/bench.md"
+say "wrote $out/bench.csv, $out/bench.md and $out/headline.md"
