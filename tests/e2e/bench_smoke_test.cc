@@ -5,6 +5,7 @@
 // that nothing is left behind (namespaces, leases: bench-pods fails on leftovers itself).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -33,12 +34,19 @@ std::vector<std::vector<std::string>> csvRows(const std::string& text) {
   return rows;
 }
 
-// Leftover named namespaces of bench runs (their names start with "ckb<pid>").
+// Named namespaces left behind by bench-pods runs that have ended. Their names are
+// "ckb<pid of bench-pods><scenario>-..."; those of a bench-pods still running (another test of
+// this suite, run in parallel by ctest) are not leftovers.
 int benchNamespaces() {
   int n = 0;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
-    if (e.path().filename().string().starts_with("ckb")) ++n;
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with("ckb")) continue;
+    size_t end = 3;
+    while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) ++end;
+    const std::string pid = name.substr(3, end - 3);
+    if (pid.empty() || !std::filesystem::exists("/proc/" + pid)) ++n;
   }
   return n;
 }
