@@ -5,8 +5,8 @@
 // node moving between the Go plugin's nftables backend and us finds one set of tables:
 //   table ip cni_hostport / table ip6 cni_hostport   (comment "CNI portmap plugin")
 //     chain hostports, chain hostip_hostports        (regular: one DNAT rule per mapping)
-//     chain prerouting { type nat hook prerouting priority dstnat }   rewritten on every ADD:
-//         jump hostip_hostports; fib daddr type local jump hostports
+//     chain prerouting { type nat hook prerouting priority dstnat }   rewritten on ADD unless
+//         exactly: jump hostip_hostports; fib daddr type local jump hostports
 //     chain output { type nat hook output priority -100 }              the same two jumps
 //     chain masquerading { type nat hook postrouting priority srcnat } hairpin/localhost SNAT
 // Differences (deliberate, see docs/compatibility.md): the prerouting jump to `hostports` is
@@ -67,7 +67,8 @@ std::string ruleComment(std::string_view network, std::string_view container_id,
                         std::string_view ifname);
 
 // ADD for one family (the container's address gives it): one atomic batch with the table, the
-// chains, fresh jump rules, and this attachment's rules (replacing any it already had).
+// chains and fresh jump rules (only when they are not already exactly so), and this
+// attachment's rules (replacing any it already had).
 Status forwardPorts(nft::NfSocket& sock, const PortMapConf& c, const IpPrefix& container,
                     std::string_view comment);
 // CHECK: every rule forwardPorts would add is present.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -119,38 +120,94 @@ std::vector<std::string> exprNames(const nft::Rule& r) {
 
 }  // namespace
 
+namespace {
+
+// The chains forwardPorts makes, with their base-chain settings (nullopt: a regular chain).
+struct ChainSpec {
+  std::string_view name;
+  std::optional<nft::BaseChain> base;
+};
+std::vector<ChainSpec> ourChainSpecs() {
+  const auto nat = [](nft::Hook hook, int32_t prio) {
+    return nft::BaseChain{.type = nft::ChainType::kNat, .hook = hook, .priority = prio};
+  };
+  return {{kHostPortsChain, std::nullopt},
+          {kHostIpHostPortsChain, std::nullopt},
+          {kPrerouting, nat(nft::Hook::kPrerouting, nft::kPrioDstnat)},
+          {kOutput, nat(nft::Hook::kOutput, nft::kPrioDstnat)},
+          {kMasqChain, nat(nft::Hook::kPostrouting, nft::kPrioSrcnat)}};
+}
+
+// The two jumps of an entry chain (prerouting, output), in order.
+std::vector<nft::Rule> entryRules(Family f, std::string_view chain) {
+  return {
+      rule(f, chain, {nft::stmt::verdict(nft::Verdict::jump(kHostIpHostPortsChain))}),
+      rule(f, chain,
+           {nft::stmt::fibDaddrLocal(), nft::stmt::verdict(nft::Verdict::jump(kHostPortsChain))})};
+}
+
+// Whether the table already has every chain as forwardPorts makes it and the entry chains hold
+// exactly their two jumps (compared by expression sequence and jump targets).
+bool layoutIntact(Family f, const std::vector<nft::ChainInfo>& chains,
+                  const std::vector<nft::RuleInfo>& rules) {
+  for (const ChainSpec& want : ourChainSpecs()) {
+    auto it = std::ranges::find(chains, want.name, &nft::ChainInfo::name);
+    if (it == chains.end() || it->base != want.base) return false;
+  }
+  for (std::string_view chain : {kPrerouting, kOutput}) {
+    const std::vector<nft::Rule> want = entryRules(f, chain);
+    size_t i = 0;
+    for (const nft::RuleInfo& r : rules) {
+      if (r.chain != chain) continue;
+      if (i == want.size() || r.expr_names != exprNames(want[i]) ||
+          r.jumps != nft::ruleJumps(want[i])) {
+        return false;
+      }
+      ++i;
+    }
+    if (i != want.size()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status forwardPorts(nft::NfSocket& sock, const PortMapConf& c, const IpPrefix& container,
                     std::string_view comment) {
   const Family f = familyOf(container);
   const std::string table(kTable);
-  nft::Transaction tx;
-  tx.add(nft::Table{.family = f, .name = table, .comment = "CNI portmap plugin"});
-  tx.add(nft::Chain{.family = f, .table = table, .name = std::string(kHostPortsChain)});
-  tx.add(nft::Chain{.family = f, .table = table, .name = std::string(kHostIpHostPortsChain)});
-  // The entry chains are rewritten on every ADD (as the Go plugin does), so a node whose
-  // chains were edited by hand or by an older version converges.
-  for (auto [name, hook] :
-       {std::pair{kPrerouting, nft::Hook::kPrerouting}, std::pair{kOutput, nft::Hook::kOutput}}) {
-    tx.add(
-        nft::Chain{.family = f,
-                   .table = table,
-                   .name = std::string(name),
-                   .base = nft::BaseChain{
-                       .type = nft::ChainType::kNat, .hook = hook, .priority = nft::kPrioDstnat}});
-    tx.flushChain(f, table, name);
-    tx.add(rule(f, name, {nft::stmt::verdict(nft::Verdict::jump(kHostIpHostPortsChain))}));
-    tx.add(rule(
-        f, name,
-        {nft::stmt::fibDaddrLocal(), nft::stmt::verdict(nft::Verdict::jump(kHostPortsChain))}));
-  }
-  tx.add(nft::Chain{.family = f,
-                    .table = table,
-                    .name = std::string(kMasqChain),
-                    .base = nft::BaseChain{.type = nft::ChainType::kNat,
-                                           .hook = nft::Hook::kPostrouting,
-                                           .priority = nft::kPrioSrcnat}});
-  // A repeated ADD of the same attachment replaces its rules instead of doubling them.
   CNI_ASSIGN_OR_RETURN(auto existing, nft::listRules(sock, f, table));
+  CNI_ASSIGN_OR_RETURN(auto chains, nft::listChains(sock, f, table));
+  nft::Transaction tx;
+  // The entry chains are rewritten (as the Go plugin does on every ADD) unless the table is
+  // already exactly as we make it, so a node whose chains were edited by hand or by an older
+  // version converges. Rewriting every time is not free: re-adding an existing chain and
+  // flushing one both leave work for nf_tables' deferred destroy, and the plugin's exit then
+  // waits a whole RCU grace period for it when it closes its socket (8-20 ms per ADD,
+  // measured; docs kernel-floor). Intact, the batch only adds this attachment's rules.
+  if (!layoutIntact(f, chains, existing)) {
+    tx.add(nft::Table{.family = f, .name = table, .comment = "CNI portmap plugin"});
+    tx.add(nft::Chain{.family = f, .table = table, .name = std::string(kHostPortsChain)});
+    tx.add(nft::Chain{.family = f, .table = table, .name = std::string(kHostIpHostPortsChain)});
+    for (auto [name, hook] :
+         {std::pair{kPrerouting, nft::Hook::kPrerouting}, std::pair{kOutput, nft::Hook::kOutput}}) {
+      tx.add(nft::Chain{
+          .family = f,
+          .table = table,
+          .name = std::string(name),
+          .base = nft::BaseChain{
+              .type = nft::ChainType::kNat, .hook = hook, .priority = nft::kPrioDstnat}});
+      tx.flushChain(f, table, name);
+      for (const nft::Rule& r : entryRules(f, name)) tx.add(r);
+    }
+    tx.add(nft::Chain{.family = f,
+                      .table = table,
+                      .name = std::string(kMasqChain),
+                      .base = nft::BaseChain{.type = nft::ChainType::kNat,
+                                             .hook = nft::Hook::kPostrouting,
+                                             .priority = nft::kPrioSrcnat}});
+  }
+  // A repeated ADD of the same attachment replaces its rules instead of doubling them.
   for (const nft::RuleInfo& r : existing) {
     if (ours(r.chain) && r.comment == comment) tx.deleteRule(f, table, r.chain, r.handle);
   }

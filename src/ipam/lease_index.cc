@@ -3,14 +3,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <random>
-#include <sstream>
+#include <ctime>
 
 #include "src/common/ip.h"
 #include "src/common/sha512.h"
@@ -23,16 +23,6 @@ namespace {
 constexpr std::string_view kIndexDir = "/.cnikit-index";
 constexpr std::string_view kStampName = "/stamp";
 
-std::string hexOf(std::string_view s) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 bool writeAll(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -43,14 +33,11 @@ bool writeAll(int fd, std::string_view data) {
   return true;
 }
 
-// Writes via a temporary file + rename so a crash never leaves a torn entry.
-bool writeFileAtomic(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp";
-  {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd || !writeAll(fd.get(), data)) return false;
-  }
-  return ::rename(tmp.c_str(), path.c_str()) == 0;
+std::optional<std::string> readLink(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0 || static_cast<size_t>(n) == sizeof buf) return std::nullopt;
+  return std::string(buf, static_cast<size_t>(n));
 }
 
 // The stamp is overwritten in place and cut to length, not replaced by a new file: a new file
@@ -64,14 +51,27 @@ bool writeFileInPlace(const std::string& path, std::string_view data) {
   return ::ftruncate(fd.get(), static_cast<off_t>(data.size())) == 0;
 }
 
+// 1..999999999 from getrandom(2): std::random_device probes the CPU (cpuid, a trap to the
+// hypervisor in a VM) before it reads anything, once per process, i.e. on every ADD and DEL.
+long randomNanoseconds() {
+  uint32_t r = 0;
+  if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) {
+    timespec t{};
+    ::clock_gettime(CLOCK_MONOTONIC, &t);
+    r = static_cast<uint32_t>(t.tv_nsec);
+  }
+  return static_cast<long>(r % 999'999'999u) + 1;
+}
+
 std::optional<timespec> dirMtime(const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return std::nullopt;
   return st.st_mtim;
 }
 
+// "v2": entries are symlinks (v1, regular files, is rebuilt; a v1 binary rebuilds ours).
 std::string stampText(const timespec& t) {
-  return "v1 " + std::to_string(t.tv_sec) + " " + std::to_string(t.tv_nsec) + "\n";
+  return "v2 " + std::to_string(t.tv_sec) + " " + std::to_string(t.tv_nsec) + "\n";
 }
 
 }  // namespace
@@ -81,7 +81,7 @@ std::string leaseKey(std::string_view container_id, std::string_view ifname) {
 }
 
 std::string LeaseIndex::entryPath(const std::string& key) const {
-  return net_dir_ + std::string(kIndexDir) + "/" + sha512Hex(key).substr(0, 32);
+  return net_dir_ + std::string(kIndexDir) + "/" + sha512Hex(key);
 }
 
 bool LeaseIndex::ensureFresh() {
@@ -128,49 +128,60 @@ bool LeaseIndex::rebuild() {
   }
   ::closedir(d);
   if (legacy) return false;
-  for (auto& [key, ips] : by_key) writeEntry(key, ips);
+  for (auto& [key, ips] : by_key) {
+    if (!writeEntry(key, ips, /*exists=*/false)) return false;
+  }
   dirty_ = true;  // the stamp must be (re)written at commit
   return true;
 }
 
 std::vector<std::string> LeaseIndex::lookup(const std::string& key) const {
   std::vector<std::string> out;
-  auto content = readFileText(entryPath(key));
-  if (!content) return out;
-  std::istringstream in(*content);
-  std::string line;
-  if (!std::getline(in, line) || line != hexOf(key)) return out;  // hash collision: not ours
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(line);
+  auto target = readLink(entryPath(key));
+  if (!target) return out;
+  std::string_view rest = *target;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view ip = rest.substr(0, comma);
+    if (!ip.empty()) out.emplace_back(ip);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
   }
   return out;
 }
 
-void LeaseIndex::writeEntry(const std::string& key, const std::vector<std::string>& ips) const {
-  std::string path = entryPath(key);
-  if (ips.empty()) {
-    ::unlink(path.c_str());
-    return;
-  }
-  std::string data = hexOf(key) + "\n";
-  for (const auto& ip : ips) data += ip + "\n";
-  writeFileAtomic(path, data);
+bool LeaseIndex::writeEntry(const std::string& key, const std::vector<std::string>& ips,
+                            bool exists) const {
+  const std::string path = entryPath(key);
+  if (ips.empty()) return ::unlink(path.c_str()) == 0 || errno == ENOENT;
+  std::string target;
+  for (const auto& ip : ips) target += (target.empty() ? "" : ",") + ip;
+  if (!exists && ::symlink(target.c_str(), path.c_str()) == 0) return true;
+  // Replaced atomically: a new symlink renamed over the old one. A symlink this short lives in
+  // its inode, so the replaced one frees no block for ext4 to discard.
+  const std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  return ::symlink(target.c_str(), tmp.c_str()) == 0 && ::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 void LeaseIndex::add(const std::string& key, const std::string& ip_name) {
   dirty_ = true;
   if (!usable_) return;
   auto ips = lookup(key);
-  if (std::find(ips.begin(), ips.end(), ip_name) == ips.end()) ips.push_back(ip_name);
-  writeEntry(key, ips);
+  if (std::find(ips.begin(), ips.end(), ip_name) != ips.end()) return;
+  const bool exists = !ips.empty();
+  ips.push_back(ip_name);
+  // An entry we could not write would hide the lease from DEL: drop the index instead (commit
+  // then removes the stamp and the next lock rebuilds it).
+  if (!writeEntry(key, ips, exists)) usable_ = false;
 }
 
 void LeaseIndex::remove(const std::string& key, const std::string& ip_name) {
   dirty_ = true;
   if (!usable_) return;
   auto ips = lookup(key);
-  std::erase(ips, ip_name);
-  writeEntry(key, ips);
+  if (std::erase(ips, ip_name) == 0) return;
+  if (!writeEntry(key, ips, /*exists=*/true)) usable_ = false;
 }
 
 void LeaseIndex::commit() {
@@ -183,12 +194,12 @@ void LeaseIndex::commit() {
   }
   timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);
-  static thread_local std::mt19937 rng(std::random_device{}());
+
   timespec times[2];
   times[0].tv_nsec = UTIME_OMIT;
   times[0].tv_sec = 0;
   times[1].tv_sec = now.tv_sec;
-  times[1].tv_nsec = std::uniform_int_distribution<long>(1, 999'999'999)(rng);
+  times[1].tv_nsec = randomNanoseconds();
   if (::utimensat(AT_FDCWD, net_dir_.c_str(), times, 0) != 0) {
     ::unlink(stamp_path.c_str());
     return;

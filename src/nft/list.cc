@@ -2,6 +2,7 @@
 #include "src/nft/list.h"
 
 #include <cerrno>
+#include <optional>
 
 #include "src/nft/transaction.h"
 #include "src/nft/wire.h"
@@ -44,6 +45,25 @@ std::string comment(const AttrList& a, uint16_t type) {
   return x ? commentFromUdata(x->data) : std::string();
 }
 
+// The "jump <chain>" / "goto <chain>" of an immediate expression's data, if it is one.
+std::optional<std::string> immediateJump(std::span<const uint8_t> data) {
+  std::span<const uint8_t> imm, verdict;
+  netlink::forEachAttr(data, [&](uint16_t t, std::span<const uint8_t> d) {
+    if (t == NFTA_IMMEDIATE_DATA) imm = d;
+  });
+  netlink::forEachAttr(imm, [&](uint16_t t, std::span<const uint8_t> d) {
+    if (t == NFTA_DATA_VERDICT) verdict = d;
+  });
+  std::optional<int32_t> code;
+  std::string_view chain;
+  netlink::forEachAttr(verdict, [&](uint16_t t, std::span<const uint8_t> d) {
+    if (t == NFTA_VERDICT_CODE && d.size() == 4) code = static_cast<int32_t>(fromBe32(d));
+    if (t == NFTA_VERDICT_CHAIN) chain = netlink::strView(d);
+  });
+  if (!code || chain.empty() || (*code != NFT_JUMP && *code != NFT_GOTO)) return std::nullopt;
+  return std::string(*code == NFT_JUMP ? "jump " : "goto ") + std::string(chain);
+}
+
 Expected<std::pair<Family, AttrList>> parse(const RawMessage& m) {
   auto g = m.familyHeader<nfgenmsg>();
   if (!g) return fail(ErrorCode::kInternal, "truncated nf_tables message");
@@ -52,6 +72,15 @@ Expected<std::pair<Family, AttrList>> parse(const RawMessage& m) {
 }
 
 }  // namespace
+
+std::vector<std::string> ruleJumps(const Rule& r) {
+  std::vector<std::string> out;
+  for (const Expr& e : r.expressions()) {
+    if (e.name != "immediate") continue;
+    if (auto jump = immediateJump(e.data)) out.push_back(std::move(*jump));
+  }
+  return out;
+}
 
 Expected<std::vector<TableInfo>> listTables(NfSocket& s, std::optional<Family> f) {
   CNI_ASSIGN_OR_RETURN(auto msgs, dumpAll(s, NFT_MSG_GETTABLE, f ? static_cast<uint8_t>(*f) : 0));
@@ -160,12 +189,17 @@ Expected<std::vector<RuleInfo>> listRules(NfSocket& s, Family f, std::string_vie
       bool elems_ok = true;
       const bool list_ok = netlink::forEachAttr(exprs, [&](uint16_t, std::span<const uint8_t> e) {
         std::string_view name;
+        std::span<const uint8_t> data;
         elems_ok = netlink::forEachAttr(e,
                                         [&](uint16_t t, std::span<const uint8_t> d) {
                                           if (t == NFTA_EXPR_NAME) name = netlink::strView(d);
+                                          if (t == NFTA_EXPR_DATA) data = d;
                                         }) &&
                    elems_ok;
         r.expr_names.emplace_back(name);
+        if (name == "immediate") {
+          if (auto jump = immediateJump(data)) r.jumps.push_back(std::move(*jump));
+        }
       });
       if (!list_ok || !elems_ok) {
         return fail(ErrorCode::kInternal, "malformed netlink attribute stream");

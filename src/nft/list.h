@@ -42,7 +42,13 @@ struct RuleInfo {
   uint64_t handle = 0;
   std::string comment;
   std::vector<std::string> expr_names;  // "payload", "cmp", ... in order
+  // The chains of the rule's jump/goto verdicts (immediate expressions), in order, as
+  // Verdict::text() writes them: "jump hostports", "goto masq_checks".
+  std::vector<std::string> jumps;
 };
+
+// The `jumps` listRules reports for `r` once it is added (from its immediate verdicts).
+std::vector<std::string> ruleJumps(const Rule& r);
 
 // All tables (of one family, if given).
 Expected<std::vector<TableInfo>> listTables(NfSocket& s, std::optional<Family> f = std::nullopt);

@@ -87,6 +87,9 @@ Expected<std::string> runInProcess(const skel::PluginSpec& spec,
     return nullptr;
   };
   io.stdin_data = std::string(stdin_data);
+  // Delegations run inside the caller's ADD/DEL (or CHECK/GC/STATUS, which have no such check),
+  // whose pluginMain already checked CNI_NETNS against our namespace with these values.
+  io.netns_checked = true;
   const int rc = skel::pluginMain(spec, io);
   if (rc != 0) {
     // What the process would have reported: `exit status N` with its stdout and stderr.

@@ -94,7 +94,8 @@ std::vector<nft::Rule> postroutingRules() {
           rule(kPostrouting, {nft::stmt::verdict(nft::Verdict::goTo(kMasqChain))})};
 }
 
-// Whether postrouting already holds exactly those rules (compared by expression sequence).
+// Whether postrouting already holds exactly those rules (compared by expression sequence and
+// jump/goto targets).
 bool postroutingIntact(const std::vector<nft::RuleInfo>& table_rules) {
   const std::vector<nft::Rule> want = postroutingRules();
   size_t i = 0;
@@ -103,7 +104,7 @@ bool postroutingIntact(const std::vector<nft::RuleInfo>& table_rules) {
     if (i == want.size()) return false;
     std::vector<std::string> names;
     for (const nft::Expr& e : want[i].expressions()) names.push_back(e.name);
-    if (names != r.expr_names) return false;
+    if (names != r.expr_names || nft::ruleJumps(want[i]) != r.jumps) return false;
     ++i;
   }
   return i == want.size();

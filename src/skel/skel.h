@@ -69,6 +69,10 @@ struct Io {
   std::string stdin_data;
   std::string out;  // what the plugin writes to stdout
   std::string err;  // ... and to stderr
+  // The caller already made ADD/DEL's own-namespace check (Go's ns.CheckNetNS) for these same
+  // CNI_NETNS / CNI_NETNS_OVERRIDE values: an in-process IPAM delegation from a plugin's ADD or
+  // DEL, whose own pluginMain ran it. Skipping the repeat saves two namespace opens and stats.
+  bool netns_checked = false;
 };
 
 // Runs the protocol; returns the process exit code (0 or 1).

@@ -92,12 +92,13 @@ std::string substitute(std::string text, const std::map<std::string, std::string
   return text;
 }
 
+// Every non-directory (symlinks too: a leaked index entry is one).
 std::vector<std::string> regularFiles(const fs::path& root) {
   std::vector<std::string> out;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
-    if (it->is_regular_file()) out.push_back(fs::relative(it->path(), root).string());
+    if (!it->is_directory()) out.push_back(fs::relative(it->path(), root).string());
   }
   std::sort(out.begin(), out.end());
   return out;

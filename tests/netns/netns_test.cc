@@ -111,7 +111,19 @@ TEST_F(NetNsTest, PluginModeSwitchesTheCallingThreadThereAndBack) {
     }
     auto after_throw = NetNs::current();
     bool back_after_throw = after_throw && home && after_throw->sameAs(*home);
-    ::_exit(ok && same_thread && inside && back && thrown && back_after_throw ? 0 : 1);
+    // Nested: from inside the test namespace into the host's and out again, each run() returns
+    // to the namespace it was called from (an in-process delegation inside a plugin's ADD).
+    bool nested_ok = false;
+    Status nested = netns().run([&] {
+      auto host_seen = home->run([&] { return NetNs::current(); });
+      auto outer = NetNs::current();
+      nested_ok = host_seen && host_seen->sameAs(*home) && outer && outer->sameAs(netns().ns());
+    });
+    auto after_nested = NetNs::current();
+    bool back_after_nested = nested && nested_ok && after_nested && after_nested->sameAs(*home);
+    ::_exit(ok && same_thread && inside && back && thrown && back_after_throw && back_after_nested
+                ? 0
+                : 1);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);

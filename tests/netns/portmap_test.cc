@@ -468,6 +468,51 @@ TEST_F(PortmapTest, RulesLayoutCheckAndDelWithoutRuntimeConfig) {
   EXPECT_EQ(del.exit_code, 0) << del.out << del.err;
 }
 
+// The entry chains are left alone while they are exactly as we make them (rewriting them costs
+// each ADD a grace period at exit), and rewritten as soon as anything in them differs.
+TEST_F(PortmapTest, EntryChainsKeptWhenIntactAndRepairedWhenEdited) {
+  auto& a = addPod();
+  Json ra = add("bridge", a.path(), "ctr-e", bridgeConf("1.0.0", false));
+  const std::string pc =
+      portmapConf("1.0.0", R"([{"hostPort":9190,"containerPort":90,"protocol":"tcp"}])", &ra);
+  auto chain = [&](const std::string& name) {
+    auto r = node().run([&] {
+      return testutil::run("nft -a list chain ip cni_hostport " + name + " | grep -E 'jump|goto'");
+    });
+    return r ? r->out : std::string("(node netns failed)");
+  };
+  ASSERT_EQ(portmap("ADD", &a, "ctr-e", pc).exit_code, 0);
+  const std::string pre = chain("prerouting"), out = chain("output");
+  ASSERT_NE(pre.find("fib daddr type local jump hostports"), std::string::npos) << pre;
+  // Same handles after another ADD: nothing was flushed and re-added.
+  ASSERT_EQ(portmap("ADD", &a, "ctr-e", pc).exit_code, 0);
+  EXPECT_EQ(chain("prerouting"), pre);
+  EXPECT_EQ(chain("output"), out);
+  // Edited by hand: output now jumps straight to hostports. The next ADD restores both jumps.
+  auto edit = node().run([] {
+    return testutil::run(
+        "nft flush chain ip cni_hostport output && "
+        "nft add rule ip cni_hostport output jump hostports");
+  });
+  ASSERT_TRUE(edit);
+  ASSERT_EQ(edit->status, 0) << edit->err;
+  ASSERT_EQ(portmap("ADD", &a, "ctr-e", pc).exit_code, 0);
+  std::string fixed = chain("output");
+  std::vector<std::string> lines;
+  for (size_t p = 0; p < fixed.size();) {
+    size_t nl = fixed.find('\n', p);
+    std::string l = fixed.substr(p, nl - p);
+    l = l.substr(l.find_first_not_of(" \t"));
+    lines.push_back(l.substr(0, l.find(" # handle")));
+    p = nl == std::string::npos ? fixed.size() : nl + 1;
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"jump hostip_hostports",
+                                             "fib daddr type local jump hostports"}))
+      << fixed;
+  EXPECT_EQ(portmap("CHECK", &a, "ctr-e", pc).exit_code, 0);
+  EXPECT_EQ(portmap("DEL", &a, "ctr-e", pc).exit_code, 0);
+}
+
 TEST_F(PortmapTest, DelOnlyTouchesItsOwnAttachmentAndGcRemovesStaleOnes) {
   auto& a = addPod();
   auto& b = addPod();

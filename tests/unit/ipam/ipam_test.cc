@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
 #include "plugins/multicall/registry.h"
+#include "src/common/sha512.h"
 #include "src/ipam/allocator.h"
 #include "src/ipam/config.h"
 #include "src/ipam/disk_store.h"
@@ -168,6 +170,49 @@ TEST(DiskStore, IndexDetectsForeignChangesAndLegacyLeases) {
     store->commit(*l);
   }
   EXPECT_FALSE(fs::exists(net / "10.0.0.9"));
+}
+
+// An index left by an older binary (format v1: regular files named by 32 hex digits, stamp
+// "v1 ...") is not trusted even when its stamp's time matches: it is rebuilt as v2 symlinks.
+TEST(DiskStore, IndexV1IsRebuiltAsV2) {
+  testutil::TempDir tmp;
+  auto store = DiskStore::open("n", tmp.path().string());
+  ASSERT_TRUE(store);
+  fs::path net = tmp.path() / "n", index = net / ".cnikit-index";
+  {
+    auto l = store->lock();
+    ASSERT_TRUE(l);
+    ASSERT_TRUE(*store->reserve(*l, "a", "eth0", *IpAddress::parse("10.0.0.2"), 0));
+    store->commit(*l);
+  }
+  // Replace our index by a v1 one that claims "a" holds 10.0.0.7 (it does not), with a stamp
+  // whose time is the directory's current mtime.
+  for (const auto& e : fs::directory_iterator(index)) fs::remove(e.path());
+  const std::string v1_name = sha512Hex("a\r\neth0").substr(0, 32);
+  tmp.write("n/.cnikit-index/" + v1_name, "610d0a65746830\n10.0.0.7\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(net.c_str(), &st), 0);
+  tmp.write("n/.cnikit-index/stamp", "v1 " + std::to_string(st.st_mtim.tv_sec) + " " +
+                                         std::to_string(st.st_mtim.tv_nsec) + "\n");
+  {
+    auto l = store->lock();
+    ASSERT_TRUE(l);
+    EXPECT_TRUE(store->findById(*l, "a", "eth0"));
+    ASSERT_TRUE(store->releaseById(*l, "a", "eth0"));
+    ASSERT_TRUE(*store->reserve(*l, "b", "eth1", *IpAddress::parse("10.0.0.3"), 0));
+    store->commit(*l);
+  }
+  EXPECT_FALSE(fs::exists(net / "10.0.0.2"));
+  EXPECT_FALSE(fs::exists(index / v1_name)) << "the v1 entry must be dropped by the rebuild";
+  // What is left: the v2 stamp and one symlink entry for "b", named by the full hash.
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(index)) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  const std::string b_name = sha512Hex("b\r\neth1");
+  ASSERT_EQ(names, (std::vector<std::string>{b_name, "stamp"}));
+  EXPECT_TRUE(fs::is_symlink(index / b_name));
+  EXPECT_EQ(fs::read_symlink(index / b_name), "10.0.0.3");
+  EXPECT_TRUE(testutil::readFile(index / "stamp").starts_with("v2 "));
 }
 
 TEST(HostLocalPlugin, ResultsPerVersionGcAndStatus) {
