@@ -51,6 +51,10 @@ B="build/bin/bench-pods --ours $ours --ref $ref --work $tmp/work"
 say() { printf '%s  %s\n' "$(date +%T)" "$*" >&2; }
 
 $B --header disk >"$csv"
+# Both plugin sets start from the same page-cache state: dropped, then faulted in by their first
+# exec. Ours was just written by the linker, the reference's read long ago, and a file's cached
+# folio sizes decide how much of it a process maps (its peak RSS; docs/performance.md).
+for f in "$ours"/* "$ref"/*; do dd if="$f" iflag=nocache count=0 status=none; done
 say "VERSION x $version_runs per plugin"
 $B version --runs "$version_runs" >>"$csv"
 say "host-local with 10 and 10000 reservations, $hl_ops ops"

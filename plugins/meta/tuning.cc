@@ -35,13 +35,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "src/common/errno_text.h"
+#include "src/common/file_text.h"
 #include "src/common/unique_fd.h"
 #include "src/netlink/attr.h"
 #include "src/netlink/link.h"
@@ -202,11 +201,9 @@ Status createBackup(Socket& sock, const skel::CmdArgs& args, const TuningConf& c
 
 // Restores what the backup recorded. Returns true when the backup file can go.
 Expected<bool> restoreBackup(Socket& sock, std::string_view ifname, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return false;  // no backup: nothing to revert
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = spec::parseJson(ss.str(), "backup");
+  auto text = readFileText(path);
+  if (!text) return false;  // no backup: nothing to revert
+  auto j = spec::parseJson(*text, "backup");
   if (!j || !j->is_object()) return true;  // unreadable: nothing we can restore
   auto link = netlink::findLinkByName(sock, ifname);
   if (!link) return fail(plainNoDetails(link.error()));
@@ -322,11 +319,9 @@ Status cmdCheck(const skel::CmdArgs& args) {
   if (!ns) return fail(plainNoDetails(ns.error()));
   return ns->run([&]() -> Status {
     for (const auto& [path, want] : reads) {
-      std::ifstream in(path);
-      if (!in) return failPlain("open " + path + ": " + goErrnoText(errno));
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string cur = ss.str();
+      auto text = readFileText(path);
+      if (!text) return failPlain("open " + path + ": " + goErrnoText(errno));
+      std::string cur = std::move(*text);
       if (cur.ends_with('\n')) cur.pop_back();
       if (cur != want) {
         return failPlain("Error: Tuning configured value of " + path + " is " + want +
@@ -381,10 +376,9 @@ Status cmdGc(const skel::CmdArgs& args) {
   std::vector<std::string> errs;
   for (const auto& entry : it) {
     if (!entry.is_regular_file(ec) || entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto j = spec::parseJson(ss.str(), "backup");
+    auto text = readFileText(entry.path());
+    if (!text) continue;
+    auto j = spec::parseJson(*text, "backup");
     if (!j || !j->is_object()) continue;
     auto str = [&](const char* k) {
       auto f = j->find(k);

@@ -2,13 +2,12 @@
 // Go-typed keys, the override order, duplicate sysctl keys, the allowlist, sysctl paths.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "plugins/meta/tuning.h"
 #include "src/common/errno_text.h"
+#include "src/common/file_text.h"
 #include "src/skel/skel.h"
 #include "src/spec/cni_args.h"
 #include "src/spec/go_json.h"
@@ -186,16 +185,16 @@ Status checkDuplicateSysctls(std::string_view stdin_data) {
 Status validateAllowlist(const TuningConf& c) {
   std::error_code ec;
   if (!fs::exists(kAllowlistFile, ec)) return {};
-  std::ifstream in{std::string(kAllowlistFile)};
-  if (!in) {
+  auto text = readFileText(std::string(kAllowlistFile));
+  if (!text) {
     return failPlain("open " + std::string(kAllowlistFile) + ": " + goErrnoText(errno));
   }
   std::vector<std::string> allow;
-  for (std::string line; std::getline(in, line);) {
+  for (std::string_view line : splitLines(*text)) {
     const auto b = line.find_first_not_of(" \t\r\n\v\f");
     if (b == std::string::npos) continue;
     const auto e = line.find_last_not_of(" \t\r\n\v\f");
-    allow.push_back(line.substr(b, e - b + 1));
+    allow.emplace_back(line.substr(b, e - b + 1));
   }
   for (const auto& [key, value] : c.sysctl) {
     bool match = false;

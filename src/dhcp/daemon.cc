@@ -11,7 +11,6 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +18,7 @@
 #include <thread>
 
 #include "src/common/errno_text.h"
+#include "src/common/file_text.h"
 #include "src/dhcp/lease.h"
 #include "src/dhcp/rpc.h"
 #include "src/netns/netns.h"
@@ -392,9 +392,7 @@ int runDaemon(const DaemonOptions& opts) {
                    opts.pidfile.c_str());
       return 1;
     }
-    std::ofstream f(opts.pidfile, std::ios::trunc);
-    f << ::getpid();
-    if (!f.flush()) {
+    if (!writeFileText(opts.pidfile, std::to_string(::getpid()))) {
       std::fprintf(stderr, "Error writing pidfile \"%s\"\n", opts.pidfile.c_str());
       return 1;
     }

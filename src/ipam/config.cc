@@ -2,9 +2,8 @@
 #include "src/ipam/config.h"
 
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
+#include "src/common/file_text.h"
 #include "src/ipam/file_lock.h"
 #include "src/spec/cni_args.h"
 #include "src/spec/go_json.h"
@@ -219,14 +218,12 @@ Expected<IpamConfig> loadIpamConfig(std::string_view stdin_data, std::string_vie
 }
 
 Expected<spec::Dns> parseResolvConf(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return fail(goErrnoError("open " + path, errno));
+  auto text = readFileText(path);
+  if (!text) return fail(goErrnoError("open " + path, errno));
   spec::Dns dns;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields_in(line);
+  for (std::string_view line : splitLines(*text)) {
     std::vector<std::string> f;
-    for (std::string w; fields_in >> w;) f.push_back(w);
+    for (std::string_view w : splitFields(line)) f.emplace_back(w);
     if (f.empty() || f[0][0] == '#' || f[0][0] == ';' || f.size() < 2) continue;
     if (f[0] == "nameserver") {
       dns.nameservers.push_back(f[1]);

@@ -5,12 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "src/common/file_text.h"
+
 namespace cni::ipam {
 
 // Go's strings.TrimSpace for ASCII whitespace (lease files are compared trimmed, as Go does).
 std::string trimSpace(std::string_view s);
 
-// The whole file, or nullopt if it cannot be opened.
-std::optional<std::string> readFileText(const std::string& path);
+// The whole file, or nullopt if it cannot be read (src/common/file_text.h).
+using ::cni::readFileText;
 
 }  // namespace cni::ipam

@@ -12,8 +12,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <string>
+#include <vector>
+
+#include "src/common/file_text.h"
 
 namespace cni::netlink {
 namespace {
@@ -65,10 +67,11 @@ uint32_t PschedClock::ticksToUsec(uint32_t ticks) const {
 
 Expected<PschedClock> parsePsched(std::string_view text) {
   uint64_t v[4] = {};
-  std::istringstream in{std::string(text)};
-  for (uint64_t& x : v) {
-    std::string word;
-    if (!(in >> word)) return fail(ErrorCode::kInternal, "short /proc/net/psched");
+  const std::vector<std::string_view> words = splitFields(text);
+  if (words.size() < 4) return fail(ErrorCode::kInternal, "short /proc/net/psched");
+  for (size_t i = 0; i < 4; ++i) {
+    uint64_t& x = v[i];
+    const std::string word(words[i]);
     auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), x, 16);
     if (ec != std::errc{} || end != word.data() + word.size()) {
       return fail(ErrorCode::kInternal, "bad /proc/net/psched field \"" + word + "\"");
@@ -85,11 +88,9 @@ Expected<PschedClock> parsePsched(std::string_view text) {
 
 Expected<PschedClock> schedClock() {
   static const Expected<PschedClock> clock = []() -> Expected<PschedClock> {
-    std::ifstream f("/proc/net/psched");
-    if (!f) return fail(ErrorCode::kInternal, "cannot read /proc/net/psched");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return parsePsched(ss.str());
+    auto text = readFileText("/proc/net/psched");
+    if (!text) return fail(ErrorCode::kInternal, "cannot read /proc/net/psched");
+    return parsePsched(*text);
   }();
   return clock;
 }
