@@ -10,12 +10,12 @@
 #include <ctime>
 
 #include "src/common/errno_text.h"
+#include "src/netlink/dump_retry.h"
 
 namespace cni::netlink {
 namespace {
 
 constexpr size_t kInitialRecvSize = 32 * 1024;
-constexpr int kDumpAttempts = 5;
 
 Error localError(std::string msg) { return Error(ErrorCode::kInternal, std::move(msg)); }
 
@@ -181,6 +181,7 @@ Expected<Reply> Socket::exchange(Message& req) {
       return fail(ErrorCode::kTryAgainLater, "netlink dump interrupted by concurrent changes " +
                                                  std::to_string(kDumpAttempts) + " times");
     }
+    pauseBeforeDumpRetry(attempt + 1);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "src/netlink/dump_retry.h"
 #include "src/netlink/socket.h"
 #include "src/nft/uapi.h"
 #include "src/nft/wire.h"
@@ -18,7 +19,6 @@ namespace cni::nft {
 namespace {
 
 constexpr size_t kRecvSize = 64 * 1024;
-constexpr int kDumpAttempts = 5;
 // Replies are queued before sendmsg returns; this only bounds the wait if some went missing.
 constexpr int kAckTimeoutMs = 1000;
 
@@ -225,8 +225,11 @@ Status NfSocket::dumpEach(netlink::Message& req, const DumpVisitor& each,
   if (!req.status()) return std::unexpected(req.status().error());
   if (kernel_errno) *kernel_errno = 0;
   req.addFlags(NLM_F_DUMP);
-  for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
-    if (attempt > 0) restart();
+  for (int attempt = 0; attempt < netlink::kDumpAttempts; ++attempt) {
+    if (attempt > 0) {
+      netlink::pauseBeforeDumpRetry(attempt);
+      restart();
+    }
     const uint32_t seq = ++seq_;
     req.stamp(seq, port_id_);
     auto b = req.bytes();
@@ -286,7 +289,7 @@ Status NfSocket::dumpEach(netlink::Message& req, const DumpVisitor& each,
     if (!interrupted) return {};
   }
   return fail(ErrorCode::kTryAgainLater, "nftables dump interrupted by concurrent changes " +
-                                             std::to_string(kDumpAttempts) + " times");
+                                             std::to_string(netlink::kDumpAttempts) + " times");
 }
 
 }  // namespace cni::nft

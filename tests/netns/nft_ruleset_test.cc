@@ -5,8 +5,11 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "src/nft/list.h"
 #include "src/nft/transaction.h"
@@ -350,6 +353,65 @@ TEST(NftPacket, MasqueradeBetweenNamespaces) {
   });
   ASSERT_TRUE(removed) << removed.error().toString();
   EXPECT_EQ(*removed, 1u);
+}
+
+// A dump spanning several parts while other processes commit (a node starting pods in
+// parallel): the kernel marks it interrupted, and listRules repeats it until it gets one
+// consistent listing, never a torn one (rules missing or doubled).
+TEST_F(NetNsTest, NftDumpRepeatedWhenInterruptedByConcurrentCommits) {
+  static constexpr int kRules = 800;  // about 100 KiB of dump: four or more parts
+  auto setup = netns().run([]() -> Status {
+    CNI_ASSIGN_OR_RETURN(NfSocket s, NfSocket::open());
+    CNI_TRY(masqueradeTx(cidr("10.88.0.1/16"), "c0").commit(s));
+    for (int first = 1; first < kRules; first += 100) {  // batches of 100: one datagram each
+      Transaction tx;
+      for (int i = first; i < std::min(first + 100, kRules); ++i) {
+        const std::string a =
+            "10.88." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 2);
+        tx.add(Rule{Family::kInet,
+                    kMasqTable,
+                    "masq_checks",
+                    {stmt::saddr(ip(a.c_str())), stmt::daddr(cidr("10.88.0.0/16"), CmpOp::kNeq),
+                     stmt::masquerade()},
+                    "c" + std::to_string(i)});
+      }
+      CNI_TRY(tx.commit(s));
+    }
+    return Status{};
+  });
+  ASSERT_TRUE(setup) << setup.error().toString();
+  std::atomic<bool> stop = false;
+  std::atomic<int> commits = 0;
+  std::thread churn([&] {
+    (void)netns().run([&]() -> Status {
+      CNI_ASSIGN_OR_RETURN(NfSocket s, NfSocket::open());
+      while (!stop) {
+        Transaction tx;
+        tx.add(Table{Family::kInet, "churn", ""});
+        tx.add(Chain{Family::kInet, "churn", "c", std::nullopt, ""});
+        tx.flushChain(Family::kInet, "churn", "c");
+        tx.add(Rule{Family::kInet, "churn", "c", {stmt::verdict(Verdict::accept())}, ""});
+        CNI_TRY(tx.commit(s));
+        ++commits;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return {};
+    });
+  });
+  auto listed = netns().run([&]() -> Expected<std::vector<size_t>> {
+    CNI_ASSIGN_OR_RETURN(NfSocket s, NfSocket::open());
+    std::vector<size_t> sizes;
+    for (int i = 0; i < 30; ++i) {
+      CNI_ASSIGN_OR_RETURN(auto rules, listRules(s, Family::kInet, kMasqTable, "masq_checks"));
+      sizes.push_back(rules.size());
+    }
+    return sizes;
+  });
+  stop = true;
+  churn.join();
+  ASSERT_TRUE(listed) << listed.error().toString() << " (" << commits << " concurrent commits)";
+  EXPECT_GT(commits, 10) << "the churn thread did not run alongside";
+  EXPECT_EQ(*listed, std::vector<size_t>(30, kRules));
 }
 
 }  // namespace
