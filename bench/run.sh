@@ -45,8 +45,9 @@ ours=$PWD/build/cni-bin
 ref=/usr/lib/cni
 mkdir -p "$out"
 tmp=$(mktemp -d /tmp/cnikit-bench-run-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
 csv=$tmp/bench.csv
+# A failed run keeps what it measured so far (bench.partial.csv) for the post-mortem.
+trap 'st=$?; [ $st -ne 0 ] && [ -s "$csv" ] && cp "$csv" "$out/bench.partial.csv"; rm -rf "$tmp"' EXIT
 B="build/bin/bench-pods --ours $ours --ref $ref --work $tmp/work"
 say() { printf '%s  %s\n' "$(date +%T)" "$*" >&2; }
 

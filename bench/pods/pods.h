@@ -30,6 +30,7 @@ struct SystemRun {
   std::map<std::string, long> peak_rss_kib;  // "<plugin> <COMMAND>" -> largest ru_maxrss
   std::map<std::string, long> anon_kib;      // "<plugin> <COMMAND>" -> largest RssAnon at exit
   std::map<std::string, Samples> exec_ms;    // "<plugin> <COMMAND>" -> each exec's wall
+  int add_failures = 0;  // reference ADDs that failed and were retried (see podOp)
 };
 
 // Runs the scenario and prints its CSV rows (stats.h). Returns false on any failure (a plugin

@@ -134,5 +134,24 @@ TEST_F(BenchSmoke, ExecDiskAndHostLocalRows) {
       << r.out;
 }
 
+// Every Google Benchmark micro-benchmark runs to the end (each aborts on a broken fixture, such
+// as a lease index it did not expect) and lands in the CSV run.sh reads.
+TEST_F(BenchSmoke, MicroBenchmarksAllRun) {
+  auto list = testutil::run(benchBin("bench-micro") + " --benchmark_list_tests");
+  ASSERT_EQ(list.status, 0) << list.err;
+  const size_t listed = csvRows(list.out).size();
+  ASSERT_GT(listed, 10u) << list.out;
+  auto r =
+      testutil::run(benchBin("bench-micro") + " --benchmark_min_time=0.001 --benchmark_format=csv");
+  ASSERT_EQ(r.status, 0) << r.err;
+  size_t ran = 0;
+  for (const auto& c : csvRows(r.out)) {
+    if (c.size() < 5 || !c[0].starts_with("\"BM_")) continue;
+    ++ran;
+    EXPECT_GT(std::stod(c[3]), 0) << c[0];  // real_time
+  }
+  EXPECT_EQ(ran, listed) << r.out << r.err;
+}
+
 }  // namespace
 }  // namespace cni::e2e
