@@ -6,6 +6,10 @@
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -266,35 +270,57 @@ TEST_F(TuningTest, BadInputChangesNothing) {
   EXPECT_FALSE(fs::exists(ourDataDir() + "/ctr1_eth0.json"));
 }
 
+// The allowlist is a host-wide file that every tuning ADD reads, so other tests running the
+// tuning plugin at the same time (ctest runs tests in parallel) must not see it: the test
+// writes it on a tmpfs mounted in a private mount namespace of a forked child, which runs the
+// plugin. The host only ever sees an empty /etc/cni/tuning directory (removed afterwards when
+// the test made it).
 TEST_F(TuningTest, AllowlistRestrictsSysctls) {
   const fs::path allow = "/etc/cni/tuning/allowlist.conf";
   if (fs::exists(allow)) GTEST_SKIP() << "the host has its own " << allow;
+  const bool made_dir = !fs::exists(allow.parent_path());
   fs::create_directories(allow.parent_path());
   ScopeGuard cleanup([&] {
     std::error_code ec;
-    fs::remove(allow, ec);
-    fs::remove(allow.parent_path(), ec);
+    if (made_dir) fs::remove(allow.parent_path(), ec);
   });
-  std::ofstream(allow)
-      << "^net\\.core\\.somaxconn$\n\n  ^net\\.ipv4\\.conf\\.IFNAME\\.arp_notify$  \n";
   auto& pod = addPod();
   Json prev = chainStart(pod, "1.0.0");
   const PodLinkState before = state(pod);
-  Outcome o = call(
-      "tuning", "ADD", pod.path(), "ctr1",
-      conf("1.0.0", R"("sysctl":{"net.core.somaxconn":"600","net.ipv4.ip_forward":"1"})", prev));
-  EXPECT_EQ(o.exit_code, 1);
-  EXPECT_NE(o.out.find("Sysctl net.ipv4.ip_forward is not allowed. Only the following sysctls "
-                       "are allowed: [^net\\\\.core\\\\.somaxconn$ "
-                       "^net\\\\.ipv4\\\\.conf\\\\.IFNAME\\\\.arp_notify$]"),
-            std::string::npos)
-      << o.out;
-  EXPECT_EQ(state(pod), before);
-  add("tuning", pod.path(), "ctr1",
-      conf("1.0.0",
-           R"("sysctl":{"net.core.somaxconn":"600","net.ipv4.conf.IFNAME.arp_notify":"1"})", prev));
-  EXPECT_EQ(state(pod).somaxconn, "600");
-  EXPECT_EQ(state(pod).arp_notify, "1");
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", allow.parent_path().c_str(), "tmpfs", 0, "mode=0755") != 0) {
+      std::perror("private allowlist mount");
+      ::_exit(2);
+    }
+    std::ofstream(allow)
+        << "^net\\.core\\.somaxconn$\n\n  ^net\\.ipv4\\.conf\\.IFNAME\\.arp_notify$  \n";
+    Outcome o = call(
+        "tuning", "ADD", pod.path(), "ctr1",
+        conf("1.0.0", R"("sysctl":{"net.core.somaxconn":"600","net.ipv4.ip_forward":"1"})", prev));
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_NE(o.out.find("Sysctl net.ipv4.ip_forward is not allowed. Only the following sysctls "
+                         "are allowed: [^net\\\\.core\\\\.somaxconn$ "
+                         "^net\\\\.ipv4\\\\.conf\\\\.IFNAME\\\\.arp_notify$]"),
+              std::string::npos)
+        << o.out;
+    EXPECT_EQ(state(pod), before);
+    add("tuning", pod.path(), "ctr1",
+        conf("1.0.0",
+             R"("sysctl":{"net.core.somaxconn":"600","net.ipv4.conf.IFNAME.arp_notify":"1"})",
+             prev));
+    EXPECT_EQ(state(pod).somaxconn, "600");
+    EXPECT_EQ(state(pod).arp_notify, "1");
+    ::_exit(::testing::Test::HasFailure() ? 1 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the allowlist checks failed in the child (see above)";
+  EXPECT_FALSE(fs::exists(allow)) << "the allowlist leaked out of the private mount namespace";
 }
 
 TEST_F(TuningTest, GcRemovesBackupsOfStaleAttachmentsOnly) {
