@@ -9,12 +9,15 @@
 #          a private containerd's CRI plugin drives our plugins, our own Python CRI client);
 #          dnsmasq-base (tests/netns/dhcp_test.cc: the DHCP server our dhcp daemon talks to);
 #          python3-jsonschema (tests/e2e/doctor_cli_test.cc validates `cnikit doctor --json`
-#          against docs/doctor.schema.json).
+#          against docs/doctor.schema.json);
+#          clang-16 + libclang-rt-16-dev (libFuzzer and the sanitizer runtimes) + llvm-16
+#          (llvm-symbolizer): the sanitizer and fuzzing tree, build-san/ (scripts/sanitize.sh,
+#          scripts/fuzz.sh). clang-16 is the oldest clang that compiles std::expected.
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config file nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
       libbenchmark-dev containernetworking-plugins iproute2 iptables iputils-ping nftables
       podman runc busybox-static containerd python3-grpcio python3-protobuf protobuf-compiler
-      dnsmasq-base python3-jsonschema)
+      dnsmasq-base python3-jsonschema clang-16 libclang-rt-16-dev llvm-16)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
 # scripts/test.sh — the whole test suite on a fresh Debian 12 machine: installs dependencies,
-# builds, runs every test (unit; and, as root, netns + e2e in throwaway network namespaces).
+# builds, and runs every test:
+#   1. build/ (g++, the shipped configuration): unit; as root also netns + e2e (throwaway
+#      network namespaces), which include the reliability suites (bad input, file hygiene, crash
+#      consistency, concurrency soak);
+#   2. build-san/ (clang-16, ASan + UBSan): the unit and netns suites again, sanitized;
+#   3. every libFuzzer target for FUZZ_SECONDS (default 20) on its seed corpus, and every
+#      regression input.
+# CNIKIT_LONG_TESTS=1 runs the long variants (soak and crash sweeps ~10x, fuzzing 300 s per
+# target); CNIKIT_SKIP_SANITIZE=1 skips steps 2 and 3. Extra arguments go to step 1's ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 if [ "$(id -u)" -ne 0 ]; then
   echo "note: not root — netns and e2e tests will be skipped" >&2
 fi
-ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 300 "$@"
+# The long variants run for up to ~20 minutes per test (the 8 x 5000 soak).
+timeout=300
+if [ "${CNIKIT_LONG_TESTS:-0}" = 1 ]; then timeout=3600; fi
+ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout "$timeout" "$@"
+if [ "${CNIKIT_SKIP_SANITIZE:-0}" != 1 ]; then
+  bash scripts/sanitize.sh
+  if [ "${CNIKIT_LONG_TESTS:-0}" = 1 ]; then export FUZZ_SECONDS=${FUZZ_SECONDS:-300}; fi
+  bash scripts/fuzz.sh
+fi

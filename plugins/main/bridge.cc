@@ -3,7 +3,8 @@
 // addresses from the IPAM plugin, the gateway address on the bridge, masquerade in nftables.
 //
 //   ADD    every reference key (bridge.h). Order: config checks and the pod namespace first
-//          (bad input changes nothing on the host), bridge, veth, port flags/VLANs, IPAM (after
+//          (bad input changes nothing on the host), IPAM (except dhcp: a bad IPAM config must
+//          not touch the bridge either), bridge, veth, port flags/VLANs, dhcp IPAM (after
 //          the veth as in Go: dhcp runs its client on CNI_IFNAME), pod
 //          side (sysctls, addresses, routes), spoof check, gateway address + forwarding,
 //          masquerade. Each step registers its undo: a failure anywhere releases the IPAM
@@ -279,13 +280,30 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   if (!ns) return fail(plainError(ns.error(), "failed to open netns " + spec::goQuote(args.netns)));
   CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
 
+  spec::Result result;
+  result.cni_version = std::string(spec::kCurrentVersion);
+  Rollback undo;
+  auto runIpam = [&]() -> Status {
+    CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
+    undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
+    if (ipam.ips.empty())
+      return fail(ErrorCode::kInternal, "IPAM plugin returned missing IP config");
+    result.ips = std::move(ipam.ips);
+    result.routes = std::move(ipam.routes);
+    result.dns = std::move(ipam.dns);
+    return {};
+  };
+  // A bad IPAM config (ranges, CIDRs, dataDir) must change nothing on the host: every IPAM
+  // plugin but dhcp (which runs its client on CNI_IFNAME, so it must come after the veth, as in
+  // Go) runs before the bridge is touched. Otherwise the existing bridge would get accept_ra=0
+  // and, when it had no port, lose its MAC to the veth added and removed again (issue #7).
+  const bool ipam_first = c.layer3() && c.net.ipam_type != "dhcp";
+  if (ipam_first) CNI_TRY(runIpam());
+
   auto br = ensureBridge(sock, c);
   if (!br)
     return fail(plainError(br.error(), "failed to create bridge " + spec::goQuote(c.br_name)));
 
-  spec::Result result;
-  result.cni_version = std::string(spec::kCurrentVersion);
-  Rollback undo;
   auto host = pluginkit::setupVeth(sock, {.container_ifname = args.ifname,
                                           .container_netns_fd = ns->fd(),
                                           .mtu = static_cast<uint32_t>(c.mtu),
@@ -306,16 +324,8 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   }
   CNI_TRY(setupPortVlans(sock, *host, c));
 
-  // IPAM after the veth, as Go's bridge: the dhcp IPAM plugin runs its client on CNI_IFNAME.
-  if (c.layer3()) {
-    CNI_ASSIGN_OR_RETURN(spec::Result ipam, pluginkit::ipamAdd(c.net.ipam_type, args));
-    undo.add([&] { (void)pluginkit::ipamDel(c.net.ipam_type, args); });
-    if (ipam.ips.empty())
-      return fail(ErrorCode::kInternal, "IPAM plugin returned missing IP config");
-    result.ips = std::move(ipam.ips);
-    result.routes = std::move(ipam.routes);
-    result.dns = std::move(ipam.dns);
-  }
+  // dhcp after the veth, as Go's bridge: the dhcp IPAM plugin runs its client on CNI_IFNAME.
+  if (c.layer3() && !ipam_first) CNI_TRY(runIpam());
 
   // configureIface checks that ips[].interface (2) names the pod interface; MACs come later.
   result.interfaces = {spec::Interface{.name = br->name}, spec::Interface{.name = host->name},

@@ -279,9 +279,11 @@ Expected<std::string> cmdAdd(const skel::CmdArgs& args) {
   CNI_ASSIGN_OR_RETURN(SbrConf c, parseConf(args.stdin_data));
   if (!c.prev) return failPlain("This plugin must be called as chained plugin");
   CNI_ASSIGN_OR_RETURN(std::vector<IpPrefix> ips, ipsOf(args.ifname, *c.prev));
-  CNI_ASSIGN_OR_RETURN(UniqueFd lock, lockNetns(args.netns));
+  // The namespace first: the lock opens CNI_NETNS with O_CREAT (Go's filemutex), which must
+  // only ever happen on a real namespace file, never create one at a path from input (issue #7).
   auto ns = netns::NetNs::open(args.netns);
   if (!ns) return fail(plainNoDetails(ns.error()));
+  CNI_ASSIGN_OR_RETURN(UniqueFd lock, lockNetns(args.netns));
   CNI_TRY(ns->run([&]() -> Status {
     CNI_ASSIGN_OR_RETURN(Socket sock, Socket::open());
     if (c.table) return addRulesOnly(sock, ips, static_cast<uint32_t>(*c.table));

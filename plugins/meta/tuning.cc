@@ -179,22 +179,39 @@ Status createBackup(Socket& sock, const skel::CmdArgs& args, const TuningConf& c
   b["ifname"] = args.ifname;
   std::error_code ec;
   if (!fs::exists(c.data_dir, ec)) {
-    fs::create_directories(c.data_dir, ec);
-    if (ec) return failPlain("failed to create backup directory: " + ec.message());
-    ::chmod(c.data_dir.c_str(), 0700);
+    // Every missing component is made 0700 at once (Go: os.MkdirAll(dataDir, 0600)); the
+    // 0777-then-chmod of create_directories left /run/cni world-writable under umask 0.
+    fs::path partial;
+    for (const auto& part : fs::path(c.data_dir).lexically_normal()) {
+      partial /= part;
+      if (part.empty() || part == "/" || fs::is_directory(partial, ec)) continue;
+      if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+        return failPlain("failed to create backup directory: " + goErrnoText(errno));
+      }
+    }
+    if (!fs::is_directory(c.data_dir, ec)) {
+      return failPlain("failed to create backup directory: " +
+                       (ec ? ec.message() : std::string("not a directory")));
+    }
   }
   const std::string path = backupPath(c.data_dir, args.container_id, args.ifname);
   const std::string tmp = path + ".tmp";
   std::string text = spec::goMarshal(b, 1);
   {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    // A stale or planted "<backup>.tmp" (a symlink) is removed, never written through.
+    ::unlink(tmp.c_str());
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      const int err = errno;
+      ::unlink(tmp.c_str());
       return failPlain("failed to save file " + args.ifname + ".json: open " + path + ": " +
-                       goErrnoText(errno));
+                       goErrnoText(err));
     }
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return failPlain("failed to save file " + args.ifname + ".json: " + goErrnoText(errno));
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return failPlain("failed to save file " + args.ifname + ".json: " + goErrnoText(err));
   }
   return {};
 }
@@ -299,6 +316,9 @@ Status cmdDel(const skel::CmdArgs& args) {
     }
   }
   if (drop) ::unlink(path.c_str());
+  // The temp file of a backup write that was killed before its rename (the name is fixed per
+  // attachment, and the runtime serialises operations on one attachment: no writer is running).
+  ::unlink((path + ".tmp").c_str());
   return {};
 }
 

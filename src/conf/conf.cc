@@ -37,6 +37,9 @@ Expected<Json> parseDocument(std::string_view text, std::string_view what) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return syntax("unexpected end of JSON input");
   }
+  // Go's scanner rules, nesting depth included: a list nested beyond 10000 levels is refused
+  // by every Go runtime ("exceeded max depth"), so it must not load here either (issue #7).
+  if (auto e = spec::goJsonSyntaxError(text)) return syntax(*e);
   return spec::parseJson(text, what);
 }
 

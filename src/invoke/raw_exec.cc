@@ -77,7 +77,15 @@ Error pluginFailure(std::string_view exit_text, std::string_view stdout_data,
     return Error(ErrorCode::kUnknown, "");
   }
   auto decoded = spec::decodeErrorJson(stdout_data);
-  if (decoded) return std::move(*decoded);
+  if (decoded && (decoded->code != ErrorCode::kUnknown || !decoded->msg.empty())) {
+    return std::move(*decoded);
+  }
+  if (decoded) {
+    // An object without code and msg is no error report: typically the plugin's complete result,
+    // written just before it was killed. Go returns that as an empty error (code 0, no text);
+    // the exit status at least says what happened.
+    return pluginFailure(exit_text, {}, stderr_data);
+  }
   return Error(ErrorCode::kUnknown, "netplugin failed but error parsing its diagnostic message " +
                                         spec::goQuote(stdout_data) + ": " + decoded.error().msg);
 }

@@ -58,7 +58,8 @@ Expected<DiskStore> DiskStore::open(std::string_view network, std::string_view d
   CNI_TRY(mkdirAll(dir));
   DiskStore s(dir);
   // Go creates the lock file when it opens the store, before any lock is taken.
-  UniqueFd fd(::open((dir + "/lock").c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0750));
+  // O_NOFOLLOW: a planted symlink is refused (ELOOP), nothing is created at its target.
+  UniqueFd fd(::open((dir + "/lock").c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0750));
   if (!fd) return fail(goErrnoError("open " + dir + "/lock", errno));
   return s;
 }
@@ -73,28 +74,49 @@ Expected<bool> DiskStore::reserve(const FileLock&, std::string_view container_id
                                   std::string_view ifname, const IpAddress& ip, int range_id) {
   std::string name = ip.str();
   std::string path = dir_ + "/" + name;
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_EXCL | O_CREAT | O_CLOEXEC, 0644));
-  if (!fd) {
-    if (errno == EEXIST) return false;
-    return fail(goErrnoError("open " + path, errno));
-  }
   std::string key = leaseKey(container_id, ifname);
-  index_.markDirty();
-  if (auto st = writeWhole(fd.get(), key, path); !st) {
-    fd.reset();
-    ::unlink(path.c_str());
-    return fail(st.error());
-  }
-  if (::close(fd.release()) != 0) {
-    ::unlink(path.c_str());
-    return fail(goErrnoError("close " + path, errno));
+  // The lease appears complete or not at all: its content goes into an anonymous file
+  // (O_TMPFILE) that is then linked under the lease name — linkat fails with EEXIST when the
+  // address is taken, exactly like O_EXCL. With a plain O_EXCL create, a plugin killed between
+  // the create and the write leaves an empty lease: no DEL or GC matches it (the address leaks)
+  // and it reads as a legacy lease, which switches the index off for good. File systems
+  // without O_TMPFILE get the plain create.
+  if (UniqueFd tfd(::open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644)); tfd) {
+    CNI_TRY(writeWhole(tfd.get(), key, path));
+    const std::string proc = "/proc/self/fd/" + std::to_string(tfd.get());
+    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      if (errno == EEXIST) return false;
+      return fail(goErrnoError("open " + path, errno));
+    }
+    index_.markDirty();
+  } else {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_EXCL | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) {
+      if (errno == EEXIST) return false;
+      return fail(goErrnoError("open " + path, errno));
+    }
+    index_.markDirty();
+    if (auto st = writeWhole(fd.get(), key, path); !st) {
+      fd.reset();
+      ::unlink(path.c_str());
+      return fail(st.error());
+    }
+    if (::close(fd.release()) != 0) {
+      ::unlink(path.c_str());
+      return fail(goErrnoError("close " + path, errno));
+    }
   }
   index_.add(key, name);
   std::string last = dir_ + "/last_reserved_ip." + std::to_string(range_id);
   // Overwritten in place and then cut to length, not O_TRUNC'd: truncating to zero frees the
   // file's block and ext4 discards it synchronously (0.2-1 ms per ADD); the same bytes end up
   // in the file either way, and every reader (ours, Go's) reads it under the lock.
-  UniqueFd lf(::open(last.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  // O_NOFOLLOW: a symlink planted under this name is replaced, never written through (issue #7;
+  // Go's os.WriteFile would overwrite its target).
+  UniqueFd lf(::open(last.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!lf && errno == ELOOP && ::unlink(last.c_str()) == 0) {
+    lf = UniqueFd(::open(last.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  }
   if (!lf) return fail(goErrnoError("open " + last, errno));
   CNI_TRY(writeWhole(lf.get(), name, last));
   if (::ftruncate(lf.get(), static_cast<off_t>(name.size())) != 0) {

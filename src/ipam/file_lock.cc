@@ -18,7 +18,7 @@ Error goErrnoError(std::string_view what, int err) {
 
 Expected<FileLock> FileLock::acquire(const std::string& dir) {
   std::string path = dir + "/lock";
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0750));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0750));
   if (!fd) return fail(goErrnoError("open " + path, errno));
   while (::flock(fd.get(), LOCK_EX) != 0) {
     if (errno != EINTR) return fail(goErrnoError("flock " + path, errno));

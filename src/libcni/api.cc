@@ -96,9 +96,8 @@ Expected<std::string> CniConfig::buildPluginConfig(const conf::PluginConf& plugi
   j["cniVersion"] = cni_version;
   // Go injects the Result struct into a map and re-marshals: the map's keys come out sorted but
   // the result keeps its struct field order. nlohmann::json would sort the result too, so the
-  // result is spliced in verbatim through a placeholder that cannot occur in real input.
-  static const std::string kPlaceholder = "\x01cnikit-prevResult\x01";
-  if (prev_result != nullptr) j["prevResult"] = kPlaceholder;
+  // key only holds the result's place here and its value is written separately below.
+  if (prev_result != nullptr) j["prevResult"] = nullptr;
 
   Json rc = Json::object();
   if (rt.capability_args.is_object()) {
@@ -112,16 +111,19 @@ Expected<std::string> CniConfig::buildPluginConfig(const conf::PluginConf& plugi
 
   // Go's InjectConf decodes the plugin bytes into map[string]interface{} and re-marshals them:
   // every number comes out as a float64 ("mtu": 1500.0 -> 1500, 1e3 -> 1000), keys sorted.
-  std::string out = spec::goReMarshal(j);
-  if (prev_result != nullptr) {
-    std::string needle = spec::goReMarshal(Json(kPlaceholder));
-    size_t pos = out.find(needle);
-    if (pos == std::string::npos) {
-      return fail(ErrorCode::kInternal, "failed to inject prevResult into plugin config");
-    }
-    out.replace(pos, needle.size(), spec::encodeResult(*prev_result, /*indent=*/false));
+  if (prev_result == nullptr) return spec::goReMarshal(j);
+  // The same, member by member (std::map order is Go's byte-wise key order), with the result's
+  // own encoding as prevResult's value. (Splicing the result over a placeholder string in the
+  // marshalled text, as before, let a config value spelling the placeholder divert it:
+  // fuzz/regressions/fuzz_conf/prevresult-placeholder-in-config.)
+  std::string out = "{";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it != j.begin()) out += ',';
+    out += spec::goReMarshal(Json(it.key())) + ':';
+    out += it.key() == "prevResult" ? spec::encodeResult(*prev_result, /*indent=*/false)
+                                    : spec::goReMarshal(it.value());
   }
-  return out;
+  return out + '}';
 }
 
 Expected<spec::Result> CniConfig::addOne(const conf::NetworkConfigList& list,
@@ -191,6 +193,17 @@ Expected<spec::Result> CniConfig::addNetworkList(const conf::NetworkConfigList& 
                .config = list.bytes,
                .result = Json::parse(spec::encodeResult(*result, false))};
   if (auto s = cache_.write(e); !s) {
+    // Go returns here and leaves the attachment to the runtime's DEL, which then has no cached
+    // result to work from. An unwritable cache (a cache dir that is a file, a full disk) is
+    // undone at once instead: DEL in reverse order with this result as prevResult, best
+    // effort, so the failed ADD leaves nothing behind (issue #7); a later DEL finds nothing.
+    std::optional<spec::Result> prev;
+    if (auto v = spec::versionAtLeast(list.cni_version, "0.4.0"); v && *v) {
+      if (auto conv = spec::convertResult(*result, list.cni_version)) prev = std::move(*conv);
+    }
+    for (auto it = list.plugins.rbegin(); it != list.plugins.rend(); ++it) {
+      (void)runWithoutResult("DEL", list, *it, prev ? &*prev : nullptr, rt);
+    }
     return fail(std::move(s.error()).withContext("failed to set network \"" + list.name +
                                                  "\" cached result"));
   }

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "src/common/unique_fd.h"
+#include "src/spec/validate.h"
 
 namespace cni::libcni {
 namespace {
@@ -53,13 +54,27 @@ Expected<std::string> readWholeFile(const std::string& path, bool& missing) {
   return out;
 }
 
+// Go's os.MkdirAll(path, mode): every missing component is created with `mode` (less the
+// umask). std::filesystem::create_directories would use 0777, i.e. a world-writable results
+// directory under umask 0 (issue #7: the reference's is 0700).
 Status mkdirAll(const std::string& path, mode_t mode) {
   std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) {
-    return fail(ErrorCode::kIoFailure, "failed to create directory " + path + ": " + ec.message());
+  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
+  std::filesystem::path partial;
+  for (const auto& part : p) {
+    partial /= part;
+    if (part.empty() || part == "/" || std::filesystem::is_directory(partial, ec)) continue;
+    if (::mkdir(partial.c_str(), mode) != 0 && errno != EEXIST) {
+      return fail(ErrorCode::kIoFailure,
+                  "failed to create directory " + path + ": " +
+                      std::error_code(errno, std::generic_category()).message());
+    }
   }
-  (void)mode;
+  if (!std::filesystem::is_directory(p, ec)) {
+    return fail(ErrorCode::kIoFailure,
+                "failed to create directory " + path + ": " +
+                    std::make_error_code(std::errc::not_a_directory).message());
+  }
   return {};
 }
 
@@ -171,6 +186,11 @@ Expected<std::string> ResultCache::pathFor(std::string_view network, std::string
                     "\"), container ID (\"" + std::string(container_id) +
                     "\"), and interface name (\"" + std::string(ifname) + "\")");
   }
+  // The three names become one file name: they must be names the protocol allows (no '/', no
+  // "..") before they touch a path, also on DEL/CHECK, where Go's libcni does not check them.
+  CNI_TRY(spec::validateNetworkName(network));
+  CNI_TRY(spec::validateContainerId(container_id));
+  CNI_TRY(spec::validateInterfaceName(ifname));
   std::string name =
       std::string(network) + "-" + std::string(container_id) + "-" + std::string(ifname);
   return resultsDir() + "/" + name;
@@ -263,6 +283,19 @@ Status ResultCache::remove(std::string_view network, std::string_view container_
   CNI_ASSIGN_OR_RETURN(std::string path, pathFor(network, container_id, ifname));
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return failErrno(ErrorCode::kIoFailure, "remove " + path, errno);
+  }
+  // The temp files of writes of this entry that never reached their rename (the runtime was
+  // killed in between: "<name>.tmp.XXXXXX"). Nothing else writes this entry while it is being
+  // removed — operations on one attachment are serialised — so they are garbage.
+  const std::string prefix = path.substr(path.rfind('/') + 1) + ".tmp.";
+  if (DIR* d = ::opendir(resultsDir().c_str())) {
+    while (dirent* ent = ::readdir(d)) {
+      std::string_view n = ent->d_name;
+      if (n.size() == prefix.size() + 6 && n.starts_with(prefix)) {
+        (void)::unlink((resultsDir() + "/" + std::string(n)).c_str());
+      }
+    }
+    ::closedir(d);
   }
   return {};
 }

@@ -72,7 +72,7 @@ class ResultCache {
   Expected<std::optional<CacheRead>> read(std::string_view network, std::string_view container_id,
                                           std::string_view ifname) const;
 
-  // Removes the entry; a missing file is success.
+  // Removes the entry, and temp files of its interrupted writes; a missing file is success.
   Status remove(std::string_view network, std::string_view container_id,
                 std::string_view ifname) const;
 

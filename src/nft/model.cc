@@ -85,7 +85,10 @@ std::string_view setTypeName(SetType t) {
 }
 
 std::vector<uint8_t> SetElement::addr(const IpAddress& a) {
-  auto b = a.unmapped().bytes();
+  // bytes() views its object: the unmapped copy must outlive the view (ASan caught
+  // `a.unmapped().bytes()` reading a dead temporary).
+  const IpAddress plain = a.unmapped();
+  const auto b = plain.bytes();
   return {b.begin(), b.end()};
 }
 

@@ -6,9 +6,13 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <ctime>
+#include <optional>
+#include <vector>
 
 #include "src/netlink/dump_retry.h"
 #include "src/netlink/socket.h"
@@ -244,10 +248,21 @@ Status NfSocket::dumpEach(netlink::Message& req, const DumpVisitor& each,
 
     bool interrupted = false;
     bool done = false;
+    // A multi-part nf_tables dump resumes by position (an index counting every rule, also those
+    // of a batch not yet committed), so a rule added or removed before that position between two
+    // parts makes the next part repeat or skip one, and the kernel does not flag this with
+    // NLM_F_DUMP_INTR (seen on 6.18 under concurrent ADD/DEL/GC: a DEL listed its rule twice and
+    // its batch failed with ENOENT). Two signs are caught and treated as an interrupted dump:
+    // messages of different ruleset generations (nfgenmsg.res_id = base_seq & 0xffff, which a
+    // commit bumps), and a part that starts with the message the previous part ended with.
+    std::optional<uint16_t> generation;
+    std::vector<uint8_t> previous_part_last;
     while (!done) {
       bool would_block = false;
       CNI_ASSIGN_OR_RETURN(size_t n, receive(/*dontwait=*/false, &would_block));
       size_t off = 0;
+      bool part_start = true;
+      std::span<const uint8_t> part_last;
       while (!done && off + NLMSG_HDRLEN <= n) {
         nlmsghdr h;
         std::memcpy(&h, buf_.data() + off, sizeof h);
@@ -283,8 +298,18 @@ Status NfSocket::dumpEach(netlink::Message& req, const DumpVisitor& each,
           break;
         }
         if (h.nlmsg_type == NLMSG_NOOP) continue;
+        if (payload.size() >= sizeof(nfgenmsg)) {
+          uint16_t gen = 0;
+          std::memcpy(&gen, payload.data() + offsetof(nfgenmsg, res_id), sizeof gen);
+          if (generation && *generation != gen) interrupted = true;
+          generation = gen;
+        }
+        if (part_start && std::ranges::equal(whole, previous_part_last)) interrupted = true;
+        part_start = false;
+        part_last = whole;
         CNI_TRY(each(whole));
       }
+      if (!part_last.empty()) previous_part_last.assign(part_last.begin(), part_last.end());
     }
     if (!interrupted) return {};
   }

@@ -42,7 +42,14 @@ Status FieldReader::integer(std::string_view key, int* out) const {
 Status FieldReader::optionalInteger(std::string_view key, std::optional<int>* out) const {
   const Json* v = raw(key);
   if (!v) return {};
-  if (v->is_number_integer()) {
+  // is_number_integer() is also true for unsigned values, which get<int64_t>() would wrap
+  // (18446744073709550116 read as -1500): those are range-checked as unsigned.
+  if (v->is_number_unsigned()) {
+    if (v->get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int>::max())) {
+      *out = static_cast<int>(v->get<uint64_t>());
+      return {};
+    }
+  } else if (v->is_number_integer()) {
     const int64_t i = v->get<int64_t>();
     if (i >= std::numeric_limits<int>::min() && i <= std::numeric_limits<int>::max()) {
       *out = static_cast<int>(i);

@@ -1,6 +1,8 @@
 // src/spec/error_json.cc — encode/decode the CNI error object.
 #include "src/spec/error_json.h"
 
+#include <cstdint>
+
 #include "src/spec/json.h"
 
 namespace cni::spec {
@@ -20,6 +22,13 @@ Expected<Error> decodeErrorJson(std::string_view text) {
   // Go decodes into types.Error with case-insensitive field matching; wrong types fail.
   try {
     if (const Json* c = findKey(j, "code"); c && !c->is_null()) {
+      // Go's uint field takes non-negative integers only. A fraction, a negative or a number
+      // beyond our uint32 codes is refused: nlohmann would cast it (1e20: undefined behaviour).
+      if (c->is_number() && (!c->is_number_unsigned() || c->get<uint64_t>() > UINT32_MAX)) {
+        return fail(ErrorCode::kDecodingFailure,
+                    "bad plugin error object: json: cannot unmarshal number " + c->dump() +
+                        " into Go struct field Error.code of type uint");
+      }
       e.code = static_cast<ErrorCode>(c->get<uint32_t>());
     }
     if (const Json* m = findKey(j, "msg"); m && !m->is_null()) e.msg = m->get<std::string>();

@@ -9,6 +9,7 @@
 #include "src/invoke/find.h"
 #include "src/spec/cni_args.h"
 #include "src/spec/error_json.h"
+#include "src/spec/go_json.h"
 #include "src/spec/json.h"
 
 namespace cni::tools {
@@ -90,6 +91,10 @@ Expected<libcni::RuntimeConf> runtimeConf(const GlobalOptions& g, const std::str
     CNI_ASSIGN_OR_RETURN(rt.args, spec::parseCniArgsStrict(g.cni_args));
   }
   if (!g.cap_args.empty()) {
+    // cnitool decodes CAP_ARGS with json.Unmarshal: Go's syntax rules and depth limit.
+    if (auto e = spec::goJsonSyntaxError(g.cap_args)) {
+      return fail(ErrorCode::kDecodingFailure, "error parsing CAP_ARGS: " + *e);
+    }
     CNI_ASSIGN_OR_RETURN(rt.capability_args, spec::parseJson(g.cap_args, "CAP_ARGS"));
     if (!rt.capability_args.is_object()) {
       return fail(ErrorCode::kDecodingFailure, "CAP_ARGS must be a JSON object");

@@ -137,6 +137,23 @@ TEST_F(CniConfigTest, PluginStdinPrintsNumbersLikeGoInjectConf) {
   }
 }
 
+// A config value that spells what used to be the prevResult placeholder ("\034nikit-
+// prevResult\001", under a key sorting before "prevResult") must stay a plain value: the
+// result goes to prevResult and nowhere else (fuzz_conf's invariant; the input is
+// fuzz/regressions/fuzz_conf/prevresult-placeholder-in-config).
+TEST_F(CniConfigTest, PrevResultIsInjectedOnlyAsPrevResult) {
+  auto parsed = conf::confListFromBytes(
+      R"({"cniVersion":"1.0.0","name":"testnet","plugins":[{"type":"bridge"},
+          {"type":"portmap","a":"\u001cnikit-prevResult\u0001"}]})");
+  ASSERT_TRUE(parsed) << parsed.error().toString();
+  ASSERT_TRUE(cni_->addNetworkList(*parsed, rt_));
+  ASSERT_EQ(exec_->calls.size(), 2u);
+  const Json& stdin_json = exec_->calls[1].stdin_json;
+  EXPECT_EQ(stdin_json.value("a", ""), "\034nikit-prevResult\001") << exec_->calls[1].stdin_text;
+  ASSERT_TRUE(stdin_json["prevResult"].is_object()) << exec_->calls[1].stdin_text;
+  EXPECT_EQ(stdin_json["prevResult"]["ips"][0]["address"], "10.22.0.5/16");
+}
+
 TEST_F(CniConfigTest, AddValidatesNamesBeforeExec) {
   rt_.container_id = "bad/id";
   auto r = cni_->addNetworkList(list("1.0.0"), rt_);

@@ -65,5 +65,20 @@ TEST(ErrorJson, DecodeLenientLikeGo) {
   }
 }
 
+TEST(ErrorJson, DecodeRefusesCodesThatAreNotUint32) {
+  // Found by fuzz_result (fuzz/regressions/fuzz_result/): 4.29e114 was cast to uint32_t.
+  for (std::string_view bad : {R"({"code":4.294e114,"msg":"x"})", R"({"code":-1,"msg":"x"})",
+                               R"({"code":7.0,"msg":"x"})", R"({"code":4294967296,"msg":"x"})"}) {
+    auto r = decodeErrorJson(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kDecodingFailure) << bad;
+    EXPECT_NE(r.error().msg.find("into Go struct field Error.code of type uint"), std::string::npos)
+        << r.error().msg;
+  }
+  auto max = decodeErrorJson(R"({"code":4294967295,"msg":"x"})");
+  ASSERT_TRUE(max);
+  EXPECT_EQ(max->codeValue(), 4294967295u);
+}
+
 }  // namespace
 }  // namespace cni::spec
