@@ -19,6 +19,8 @@ fi
 timeout=300
 if [ "${CNIKIT_LONG_TESTS:-0}" = 1 ]; then timeout=3600; fi
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout "$timeout" "$@"
+# The reliability suites' figures (docs/reliability.md), from every test's full output.
+grep -h '^\[reliability\]' build/Testing/Temporary/LastTest.log 2>/dev/null || true
 if [ "${CNIKIT_SKIP_SANITIZE:-0}" != 1 ]; then
   bash scripts/sanitize.sh
   if [ "${CNIKIT_LONG_TESTS:-0}" = 1 ]; then export FUZZ_SECONDS=${FUZZ_SECONDS:-300}; fi

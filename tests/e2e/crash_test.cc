@@ -313,6 +313,28 @@ class CrashTest : public ::testing::Test {
     return phase;
   }
 
+  // Starts `cnikit <verb>` for the victim and, `delay` after its start, freezes its whole
+  // process group (to record which process was running: phaseOf) and SIGKILLs it.
+  struct GroupKill {
+    int status = -1;  // waitpid's
+    std::string phase, err;
+  };
+  GroupKill killGroupAfter(const std::string& verb,
+                           std::chrono::duration<double, std::milli> delay) {
+    CliProcess p(node_->path(), args(verb, kVictim), env(kVictim));
+    if (!p.ok()) {
+      ADD_FAILURE() << "cannot start cnikit " << verb;
+      return {};
+    }
+    sleepUntil(p.started() + std::chrono::duration_cast<Clock::duration>(delay));
+    ::kill(-p.pid(), SIGSTOP);
+    GroupKill k{.phase = phaseOf(reliability::groupMembers(p.pid()))};
+    ::kill(-p.pid(), SIGKILL);
+    k.status = p.wait();
+    k.err = p.err();
+    return k;
+  }
+
   std::unique_ptr<testutil::TestNetNs> node_, victim_, live_;
   testutil::TempDir state_;
   std::string live_ip_, base_node_, base_pod_, base_files_;
@@ -333,20 +355,16 @@ TEST_F(CrashTest, KillWholeGroupDuringAddLeavesNothingAfterDelAndGc) {
     const double d = currentAddMs();
     used_d_.push_back(d);
     const auto delay = std::chrono::duration<double, std::milli>(k * d * 1.2 / kills);
-    CliProcess p(node_->path(), args("add", kVictim), env(kVictim));
-    ASSERT_TRUE(p.ok());
-    sleepUntil(p.started() + std::chrono::duration_cast<Clock::duration>(delay));
-    ::kill(-p.pid(), SIGSTOP);
-    const std::string phase = phaseOf(reliability::groupMembers(p.pid()));
-    ::kill(-p.pid(), SIGKILL);
-    const int st = p.wait();
+    const GroupKill g = killGroupAfter("add", delay);
+    const std::string& phase = g.phase;
     const std::string label = "kill #" + std::to_string(k) + " at " + ms(delay.count()) + " ms";
-    if (WIFSIGNALED(st)) {
+    if (WIFSIGNALED(g.status)) {
       ++mid;
       ++phases[phase];
     } else {
       ++after;
-      ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << label << ": ADD failed: " << p.err();
+      ASSERT_TRUE(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 0)
+          << label << ": ADD failed: " << g.err;
     }
     std::string torn = checkNothingTorn();
     ASSERT_EQ(torn, "") << label << " (" << phase << ")";
@@ -440,21 +458,16 @@ TEST_F(CrashTest, KillDuringDelThenRepeatedDelCleansUp) {
     const double d = currentDelMs();
     used_d_.push_back(d);
     const auto delay = std::chrono::duration<double, std::milli>(k * d * 1.2 / kills);
-    CliProcess p(node_->path(), args("del", kVictim), env(kVictim));
-    ASSERT_TRUE(p.ok());
-    sleepUntil(p.started() + std::chrono::duration_cast<Clock::duration>(delay));
-    ::kill(-p.pid(), SIGSTOP);
-    const std::string phase = phaseOf(reliability::groupMembers(p.pid()));
-    ::kill(-p.pid(), SIGKILL);
-    const int st = p.wait();
+    const GroupKill g = killGroupAfter("del", delay);
     const std::string label =
-        "DEL kill #" + std::to_string(k) + " at " + ms(delay.count()) + " ms (" + phase + ")";
-    if (WIFSIGNALED(st)) {
+        "DEL kill #" + std::to_string(k) + " at " + ms(delay.count()) + " ms (" + g.phase + ")";
+    if (WIFSIGNALED(g.status)) {
       ++mid;
-      ++phases[phase];
+      ++phases[g.phase];
     } else {
       ++after;
-      ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << label << ": DEL failed: " << p.err();
+      ASSERT_TRUE(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 0)
+          << label << ": DEL failed: " << g.err;
     }
     std::string torn = checkNothingTorn();
     ASSERT_EQ(torn, "") << label;

@@ -531,5 +531,21 @@ TEST_F(RawExecTest, FindInPathDelegatesToTheFreeFunction) {
   EXPECT_FALSE(ex.findInPath("nope", {plugins_.dir().path().string()}));
 }
 
+// A plugin SIGKILLed after printing its whole result (issue #7's crash sweeps): the object has
+// no code and no msg, so it is no error report. Go decodes it as an empty error (code 0, no
+// text); we report the exit status instead, with stderr when there is any.
+TEST(PluginFailure, ResultPrintedBeforeAKillIsReportedAsTheKill) {
+  const std::string result = R"({"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24"}]})";
+  Error e = pluginFailure("signal: killed", result, "");
+  EXPECT_EQ(e.code, ErrorCode::kUnknown);
+  EXPECT_EQ(e.msg, "netplugin failed with no error message: signal: killed");
+  e = pluginFailure("signal: killed", result, "half a log line");
+  EXPECT_EQ(e.msg, "netplugin failed: \"half a log line\": signal: killed");
+  // A real error object is still returned as the plugin wrote it.
+  e = pluginFailure("exit status 1", R"({"code":7,"msg":"bad config"})", "");
+  EXPECT_EQ(e.codeValue(), 7u);
+  EXPECT_EQ(e.msg, "bad config");
+}
+
 }  // namespace
 }  // namespace cni::invoke
