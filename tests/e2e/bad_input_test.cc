@@ -95,8 +95,8 @@ class World {
  public:
   explicit World(int generation) {
     const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(generation);
-    host_ = "ckbi-h-" + tag;
-    pod_ = "ckbi-p-" + tag;
+    host_ = "ckin-h-" + tag;
+    pod_ = "ckin-p-" + tag;
   }
   ~World() { destroy(); }
 
