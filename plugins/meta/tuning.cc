@@ -41,6 +41,7 @@
 
 #include "src/common/errno_text.h"
 #include "src/common/file_text.h"
+#include "src/common/mkdir_all.h"
 #include "src/common/unique_fd.h"
 #include "src/netlink/attr.h"
 #include "src/netlink/link.h"
@@ -177,22 +178,10 @@ Status createBackup(Socket& sock, const skel::CmdArgs& args, const TuningConf& c
   b["network"] = c.net.name;
   b["containerID"] = args.container_id;
   b["ifname"] = args.ifname;
-  std::error_code ec;
-  if (!fs::exists(c.data_dir, ec)) {
-    // Every missing component is made 0700 at once (Go: os.MkdirAll(dataDir, 0600)); the
-    // 0777-then-chmod of create_directories left /run/cni world-writable under umask 0.
-    fs::path partial;
-    for (const auto& part : fs::path(c.data_dir).lexically_normal()) {
-      partial /= part;
-      if (part.empty() || part == "/" || fs::is_directory(partial, ec)) continue;
-      if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-        return failPlain("failed to create backup directory: " + goErrnoText(errno));
-      }
-    }
-    if (!fs::is_directory(c.data_dir, ec)) {
-      return failPlain("failed to create backup directory: " +
-                       (ec ? ec.message() : std::string("not a directory")));
-    }
+  // Every missing component is made 0700 at once (Go: os.MkdirAll(dataDir, 0600)); the
+  // 0777-then-chmod of create_directories left /run/cni world-writable under umask 0.
+  if (auto f = mkdirAll(c.data_dir, 0700)) {
+    return failPlain("failed to create backup directory: " + goErrnoText(f->err));
   }
   const std::string path = backupPath(c.data_dir, args.container_id, args.ifname);
   const std::string tmp = path + ".tmp";

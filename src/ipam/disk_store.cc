@@ -7,32 +7,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 
+#include "src/common/mkdir_all.h"
 #include "src/ipam/text_file.h"
 
 namespace cni::ipam {
 namespace {
 
-// Go's os.MkdirAll(dir, 0755).
+// Go's os.MkdirAll(dir, 0755), failing as Go's *PathError does ("mkdir <component>: ...").
 Status mkdirAll(const std::string& dir) {
-  // As Go, a directory that is already there costs one stat (not a mkdir per component).
-  if (struct stat st{}; ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return {};
-  std::error_code ec;
-  std::filesystem::path p(dir);
-  std::string partial;
-  for (const auto& part : p) {
-    partial = partial.empty()  ? part.string()
-              : partial == "/" ? "/" + part.string()
-                               : partial + "/" + part.string();
-    if (part.empty()) continue;
-    if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-      return fail(goErrnoError("mkdir " + partial, errno));
-    }
-  }
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return fail(goErrnoError("mkdir " + dir, errno));
-  if (!S_ISDIR(st.st_mode)) return fail(goErrnoError("mkdir " + dir, ENOTDIR));
+  if (auto f = cni::mkdirAll(dir, 0755)) return fail(goErrnoError("mkdir " + f->path, f->err));
   return {};
 }
 

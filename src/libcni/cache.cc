@@ -8,8 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <filesystem>
+#include <system_error>
 
+#include "src/common/mkdir_all.h"
 #include "src/common/unique_fd.h"
 #include "src/spec/validate.h"
 
@@ -54,26 +55,13 @@ Expected<std::string> readWholeFile(const std::string& path, bool& missing) {
   return out;
 }
 
-// Go's os.MkdirAll(path, mode): every missing component is created with `mode` (less the
-// umask). std::filesystem::create_directories would use 0777, i.e. a world-writable results
-// directory under umask 0 (issue #7: the reference's is 0700).
+// Go's os.MkdirAll(path, mode) (src/common/mkdir_all.h): the reference's results directory is
+// 0700, which std::filesystem::create_directories (0777) would not give under umask 0.
 Status mkdirAll(const std::string& path, mode_t mode) {
-  std::error_code ec;
-  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
-  std::filesystem::path partial;
-  for (const auto& part : p) {
-    partial /= part;
-    if (part.empty() || part == "/" || std::filesystem::is_directory(partial, ec)) continue;
-    if (::mkdir(partial.c_str(), mode) != 0 && errno != EEXIST) {
-      return fail(ErrorCode::kIoFailure,
-                  "failed to create directory " + path + ": " +
-                      std::error_code(errno, std::generic_category()).message());
-    }
-  }
-  if (!std::filesystem::is_directory(p, ec)) {
+  if (auto f = cni::mkdirAll(path, mode)) {
     return fail(ErrorCode::kIoFailure,
                 "failed to create directory " + path + ": " +
-                    std::make_error_code(std::errc::not_a_directory).message());
+                    std::error_code(f->err, std::generic_category()).message());
   }
   return {};
 }
