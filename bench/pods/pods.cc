@@ -65,7 +65,8 @@ std::string conflistJson(char scenario, const std::string& label, const std::str
     plugins += R"(,{"type":"portmap","capabilities":{"portMappings":true},"snat":true})"
                R"(,{"type":"bandwidth","capabilities":{"bandwidth":true}})"
                R"(,{"type":"firewall"})"
-               R"(,{"type":"tuning","sysctl":{"net.core.somaxconn":"1024"}})";
+               R"(,{"type":"tuning","sysctl":{"net.core.somaxconn":"1024"},"dataDir":")" +
+               data_dir + R"(-tuning"})";  // its backups beside the leases, not in /run/cni
   }
   return R"({"cniVersion":"1.0.0","name":")" + name + R"(","plugins":[)" + plugins + "]}";
 }

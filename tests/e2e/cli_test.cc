@@ -2,6 +2,9 @@
 // plugins (/usr/lib/cni) and our own static binary (build/cni-bin).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <regex>
+
 #include "src/spec/json.h"
 #include "tests/e2e/e2e_fixture.h"
 
@@ -51,7 +54,7 @@ TEST_F(CliTest, BridgeHostLocalAddCheckDelDelLeavesNoTrace) {
   auto del = cnikit("del e2enet " + netnsPath(), cni_path);
   ASSERT_EQ(del.status, 0) << del.err;
   EXPECT_NE(inNs("ip link show eth0").status, 0) << "container veth gone";
-  EXPECT_EQ(run("ip -o link show master " + bridge_).out, "") << "no port left on the bridge";
+  EXPECT_EQ(onNode("ip -o link show master " + bridge_).out, "") << "no port left on the bridge";
   EXPECT_FALSE(std::filesystem::exists(ipamDir() + "/e2enet/" + ip)) << "lease released";
   EXPECT_FALSE(std::filesystem::exists(cachePath("e2enet", cid))) << "cache removed";
 
@@ -88,11 +91,11 @@ TEST_F(CliTest, ChainWithPortmapPassesCapabilitiesAndCleansUp) {
       {"CAP_ARGS", R"({"portMappings":[{"hostPort":38080,"containerPort":80,"protocol":"tcp"}]})"}};
   auto add = cnikit("--container-id e2epm" + tag_ + " add e2epm " + netnsPath(), cni_path, env);
   ASSERT_EQ(add.status, 0) << add.err;
-  auto nat = run("iptables -w -t nat -S");
+  auto nat = onNode("iptables -w -t nat -S");
   EXPECT_NE(nat.out.find("38080"), std::string::npos) << "portmap DNAT rule installed";
   auto del = cnikit("--container-id e2epm" + tag_ + " del e2epm " + netnsPath(), cni_path, env);
   ASSERT_EQ(del.status, 0) << del.err;
-  nat = run("iptables -w -t nat -S");
+  nat = onNode("iptables -w -t nat -S");
   EXPECT_EQ(nat.out.find("e2epm" + tag_), std::string::npos) << nat.out;
   EXPECT_EQ(nat.out.find("38080"), std::string::npos);
 }
@@ -157,18 +160,24 @@ TEST_F(CliTest, VersionListsEachPluginsVersions) {
 namespace cni::e2e {
 namespace {
 
-// The README's main job: pods attached, traffic proven, everything torn down.
+// The README's main job: pods attached, traffic proven, everything torn down (on a private node
+// namespace: the demo's bridge and masquerade rules would otherwise be the machine's).
 TEST_F(E2eTest, DemoAttachesPodsProvesTrafficAndLeavesNothing) {
-  auto r = testutil::run(cnikitBin() + " demo --pods 2 --subnet " + subnet(),
-                         {{"CNI_PATH", ourPluginDir() + ":" + kReferenceDir}});
+  auto r = onNode(cnikitBin() + " demo --pods 2 --subnet " + subnet(),
+                  {{"CNI_PATH", ourPluginDir() + ":" + kReferenceDir}});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("ICMP echo reply"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("TCP echo"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("OK: every step succeeded"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("doctor: healthy, 0 findings"), std::string::npos) << r.out;
-  EXPECT_EQ(testutil::run("ls /run/netns | grep -c cnikit-demo-").out, "0\n")
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("state: /run/cnikit-demo-([0-9]+)"))) << r.out;
+  const std::string tag = m[1];
+  EXPECT_EQ(testutil::run("ls /run/netns | grep -c '^cnikit-demo-" + tag + "-'").out, "0\n")
       << "demo namespaces removed";
-  EXPECT_EQ(testutil::run("ip -o link show | grep -c ' cnikit'").out, "0\n") << "bridge removed";
+  EXPECT_FALSE(std::filesystem::exists("/run/cnikit-demo-" + tag)) << "demo state removed";
+  EXPECT_EQ(onNode("ip -o link show | grep -c ' cnikit'").out, "0\n") << "bridge removed";
+  EXPECT_EQ(onNode("ip -o link show | grep -vc ': lo:'").out, "0\n") << "no link left";
 }
 
 }  // namespace

@@ -39,21 +39,22 @@ class DoctorCli : public E2eTest {
       (void)run("del cnikit-demo " + netns::NetNs::namedPath(pod) + " --container-id " + pod);
       (void)netns::NetNs::removeNamed(pod);
     }
-    if (!demo_bridge_.empty()) testutil::run("ip link del " + demo_bridge_ + " 2>/dev/null");
+    if (!demo_bridge_.empty()) onNode("ip link del " + demo_bridge_ + " 2>/dev/null");
     if (!state_dir_.empty()) fs::remove_all(state_dir_);
     E2eTest::TearDown();
   }
 
-  // `cnikit <args>` against the demo's state.
+  // `cnikit <args>` against the demo's state, on the node (E2eTest): a doctor in the machine's
+  // own namespace would judge (and --fix would delete) every other network's rules there.
   testutil::CmdResult run(const std::string& args) const {
-    return testutil::run(cnikitBin() + " --conf-dir " + state_dir_ + "/net.d --cache-dir " +
-                         state_dir_ + "/cache --cni-path " + ourPluginDir() + " " + args);
+    return onNode(cnikitBin() + " --conf-dir " + state_dir_ + "/net.d --cache-dir " + state_dir_ +
+                  "/cache --cni-path " + ourPluginDir() + " " + args);
   }
   testutil::CmdResult doctor(const std::string& flags, const std::string& more) const {
     if (state_dir_.empty()) return {};
-    return testutil::run(cnikitBin() + " doctor --conf-dir " + state_dir_ + "/net.d --cache-dir " +
-                         state_dir_ + "/cache --bin-dir " + ourPluginDir() + " --no-runtime " +
-                         flags + " " + more);
+    return onNode(cnikitBin() + " doctor --conf-dir " + state_dir_ + "/net.d --cache-dir " +
+                  state_dir_ + "/cache --bin-dir " + ourPluginDir() + " --no-runtime " + flags +
+                  " " + more);
   }
 
   std::string state_dir_, demo_bridge_;
@@ -61,8 +62,8 @@ class DoctorCli : public E2eTest {
 };
 
 TEST_F(DoctorCli, MainJobNodeIsHealthyAndAVanishedPodIsDiagnosedAndRepaired) {
-  auto demo = testutil::run(cnikitBin() + " demo --pods 2 --keep --subnet " + subnet(),
-                            {{"CNI_PATH", ourPluginDir()}});
+  auto demo = onNode(cnikitBin() + " demo --pods 2 --keep --subnet " + subnet(),
+                     {{"CNI_PATH", ourPluginDir()}});
   std::smatch m;
   ASSERT_TRUE(std::regex_search(demo.out, m, std::regex("state: (/run/cnikit-demo-[0-9]+)")))
       << demo.out;
@@ -136,7 +137,7 @@ TEST_F(DoctorCli, MainJobNodeIsHealthyAndAVanishedPodIsDiagnosedAndRepaired) {
     if (at != std::string::npos) {
       // Pasted as printed: the command names the directories itself.
       std::string cmd = fix.substr(at + 7, fix.find('`', at) - at - 7);
-      auto del = testutil::run(cnikitBin() + " " + cmd);
+      auto del = onNode(cnikitBin() + " " + cmd);
       EXPECT_EQ(del.status, 0) << cmd << "\n" << del.err;
     } else {
       // A network that is not in the config dir (the demo's loopback): its file is removed.

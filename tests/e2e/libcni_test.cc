@@ -27,7 +27,9 @@ class LibcniTest : public E2eTest {
                  "  echo '{\"code\":107,\"msg\":\"failer refuses\",\"details\":\"by design\"}'\n"
                  "  exit 1\nfi\nexit 0\n",
                  0755);
-    state_.write("fakebin/hang", "#!/bin/sh\nsleep 30 & sleep 30\n", 0755);
+    // Its background child's pid goes to a file: a test may only look for its own processes.
+    state_.write("fakebin/hang",
+                 "#!/bin/sh\nsleep 30 &\necho $! > \"$(dirname \"$0\")/bg.pid\"\nsleep 30\n", 0755);
     // 1 MiB on stderr, then a 1 MiB result on stdout (a long dns domain), then success.
     state_.write("fakebin/flood",
                  "#!/bin/sh\ncat >/dev/null\n"
@@ -57,14 +59,15 @@ TEST_F(LibcniTest, PluginFailingMidChainReportsItsErrorAndDelCleansUp) {
   auto list = conf::confListFromBytes(bridgeConflist("e2efail", "1.0.0", R"(,{"type":"failer"})"));
   ASSERT_TRUE(list) << list.error().toString();
   auto cni = makeCni();
-  auto r = cni.addNetworkList(*list, rt());
+  // The plugins run on the node (their bridge is the node's, not the machine's).
+  auto r = node_->run([&] { return cni.addNetworkList(*list, rt()); });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().codeValue(), 107u);
   EXPECT_EQ(r.error().toString(), "plugin type=\"failer\" failed (add): failer refuses; by design");
   EXPECT_EQ(inNs("ip link show eth0").status, 0) << "the bridge did its part before the failure";
   EXPECT_FALSE(std::filesystem::exists(cacheDir() + "/results/e2efail-e2e" + tag_ + "-eth0"));
   // The runtime's duty after a failed ADD: DEL the whole list. Everything goes away.
-  auto d = cni.delNetworkList(*list, rt());
+  auto d = node_->run([&] { return cni.delNetworkList(*list, rt()); });
   ASSERT_TRUE(d) << d.error().toString();
   EXPECT_NE(inNs("ip link show eth0").status, 0);
   EXPECT_EQ(testutil::run("ls " + ipamDir() + "/e2efail | grep -c '^10\\.'").out, "0\n");
@@ -82,8 +85,8 @@ TEST_F(LibcniTest, HangingPluginIsKilledAtTheTimeout) {
   EXPECT_NE(r.error().msg.find("timed out"), std::string::npos) << r.error().toString();
   EXPECT_LT(took, std::chrono::seconds(5));
   // Its background child died with it (process group kill).
-  auto ps = testutil::run("pgrep -f '^sleep 30$' | wc -l");
-  EXPECT_EQ(ps.out, "0\n");
+  const auto bg = static_cast<pid_t>(std::stol(testutil::readFile(fake_dir_ + "/bg.pid")));
+  EXPECT_TRUE(testutil::waitGone(bg, std::chrono::seconds(2))) << "the plugin's child survived";
 }
 
 TEST_F(LibcniTest, MegabytesOnStdoutAndStderrDoNotDeadlock) {

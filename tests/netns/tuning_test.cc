@@ -274,15 +274,17 @@ TEST_F(TuningTest, BadInputChangesNothing) {
 // tuning plugin at the same time (ctest runs tests in parallel) must not see it: the test
 // writes it on a tmpfs mounted in a private mount namespace of a forked child, which runs the
 // plugin. The host only ever sees an empty /etc/cni/tuning directory (removed afterwards when
-// the test made it).
+// the test made it, /etc/cni too).
 TEST_F(TuningTest, AllowlistRestrictsSysctls) {
   const fs::path allow = "/etc/cni/tuning/allowlist.conf";
   if (fs::exists(allow)) GTEST_SKIP() << "the host has its own " << allow;
+  const bool made_etc_cni = !fs::exists(allow.parent_path().parent_path());
   const bool made_dir = !fs::exists(allow.parent_path());
   fs::create_directories(allow.parent_path());
   ScopeGuard cleanup([&] {
     std::error_code ec;
     if (made_dir) fs::remove(allow.parent_path(), ec);
+    if (made_etc_cni) fs::remove(allow.parent_path().parent_path(), ec);
   });
   auto& pod = addPod();
   Json prev = chainStart(pod, "1.0.0");

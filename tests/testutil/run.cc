@@ -2,10 +2,13 @@
 #include "tests/testutil/run.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
 #include "tests/testutil/temp_dir.h"
@@ -50,6 +53,22 @@ CmdResult run(const std::string& cmd, const std::map<std::string, std::string>& 
   r.out = readFile(out);
   r.err = readFile(err);
   return r;
+}
+
+bool processGone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
+}
+
+bool waitGone(pid_t pid, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (processGone(pid)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return processGone(pid);
 }
 
 }  // namespace cni::testutil

@@ -1,6 +1,9 @@
 // tests/testutil/run.h — run a shell command and capture its output and exit status.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -18,5 +21,13 @@ CmdResult run(const std::string& cmd, const std::map<std::string, std::string>& 
 
 // Single-quotes s for /bin/sh.
 std::string shellQuote(const std::string& s);
+
+// Whether `pid` no longer runs: gone, or a zombie waiting for its (new) parent. For children a
+// killed plugin left behind, found by a pid file (never by name: another test may run the same
+// command at the same time).
+bool processGone(pid_t pid);
+
+// processGone, polled every 10 ms until `limit`.
+bool waitGone(pid_t pid, std::chrono::milliseconds limit);
 
 }  // namespace cni::testutil

@@ -17,6 +17,7 @@
 
 #include "src/common/unique_fd.h"
 #include "src/invoke/args.h"
+#include "tests/testutil/run.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/unit/invoke/fake_plugins.h"
 
@@ -282,23 +283,6 @@ TEST_F(RawExecTest, ExitingWithoutReadingStdin) {
   }
 }
 
-bool processGone(pid_t pid) {
-  // Gone, or a zombie waiting for its (new) parent: either way it no longer runs.
-  if (::kill(pid, 0) != 0) return errno == ESRCH;
-  std::string stat = cni::testutil::readFile("/proc/" + std::to_string(pid) + "/stat");
-  size_t paren = stat.rfind(')');
-  return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
-}
-
-bool waitGone(pid_t pid, std::chrono::milliseconds limit) {
-  auto until = Clock::now() + limit;
-  while (Clock::now() < until) {
-    if (processGone(pid)) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return processGone(pid);
-}
-
 TEST_F(RawExecTest, TimeoutKillsPluginAndItsChildren) {
   auto p = plugins_.add("hang", R"(sleep 1000 &
 echo $! > "$(dirname "$0")/child.pid"
@@ -316,7 +300,7 @@ wait)");
   EXPECT_EQ(out.error().msg, "netplugin \"" + p + "\" timed out after 400ms and was killed");
   EXPECT_EQ(out.error().details, "started");
   pid_t child = static_cast<pid_t>(std::stol(cni::testutil::readFile(plugins_.path("child.pid"))));
-  EXPECT_TRUE(waitGone(child, 2s)) << "the plugin's child " << child << " survived";
+  EXPECT_TRUE(cni::testutil::waitGone(child, 2s)) << "the plugin's child " << child << " survived";
 }
 
 TEST_F(RawExecTest, TimeoutWhenPluginClosedItsOutputs) {
@@ -347,7 +331,7 @@ exit 0)");
   EXPECT_TRUE(out.error().msg.find("timed out") != std::string::npos);
   pid_t helper =
       static_cast<pid_t>(std::stol(cni::testutil::readFile(plugins_.path("helper.pid"))));
-  EXPECT_TRUE(waitGone(helper, 2s));
+  EXPECT_TRUE(cni::testutil::waitGone(helper, 2s));
 }
 
 TEST_F(RawExecTest, FastPluginUnderTimeoutSucceeds) {
