@@ -201,9 +201,7 @@ Expected<spec::Result> CniConfig::addNetworkList(const conf::NetworkConfigList& 
     if (auto v = spec::versionAtLeast(list.cni_version, "0.4.0"); v && *v) {
       if (auto conv = spec::convertResult(*result, list.cni_version)) prev = std::move(*conv);
     }
-    for (auto it = list.plugins.rbegin(); it != list.plugins.rend(); ++it) {
-      (void)runWithoutResult("DEL", list, *it, prev ? &*prev : nullptr, rt);
-    }
+    (void)delPlugins(list, prev ? &*prev : nullptr, rt, /*best_effort=*/true);
     return fail(std::move(s.error()).withContext("failed to set network \"" + list.name +
                                                  "\" cached result"));
   }
@@ -249,6 +247,21 @@ Status CniConfig::checkNetworkList(const conf::NetworkConfigList& list, const Ru
   return {};
 }
 
+std::vector<Error> CniConfig::delPlugins(const conf::NetworkConfigList& list,
+                                         const spec::Result* prev, const RuntimeConf& rt,
+                                         bool best_effort) {
+  std::vector<Error> errs;
+  for (auto it = list.plugins.rbegin(); it != list.plugins.rend(); ++it) {
+    auto s = runWithoutResult("DEL", list, *it, prev, rt);
+    if (!s) {
+      errs.push_back(std::move(s.error()).withContext("plugin " + pluginDescription(*it) +
+                                                      " failed (delete)"));
+      if (!best_effort) break;
+    }
+  }
+  return errs;
+}
+
 Status CniConfig::delNetworkList(const conf::NetworkConfigList& list, const RuntimeConf& rt,
                                  DelOptions opts) {
   std::optional<spec::Result> cached;
@@ -263,16 +276,7 @@ Status CniConfig::delNetworkList(const conf::NetworkConfigList& list, const Runt
       (void)cache_.remove(list.name, rt.container_id, rt.ifname);
     }
   }
-  const spec::Result* prev = cached ? &*cached : nullptr;
-  std::vector<Error> errs;
-  for (auto it = list.plugins.rbegin(); it != list.plugins.rend(); ++it) {
-    auto s = runWithoutResult("DEL", list, *it, prev, rt);
-    if (!s) {
-      errs.push_back(std::move(s.error()).withContext("plugin " + pluginDescription(*it) +
-                                                      " failed (delete)"));
-      if (!opts.best_effort) break;
-    }
-  }
+  std::vector<Error> errs = delPlugins(list, cached ? &*cached : nullptr, rt, opts.best_effort);
   if (!errs.empty()) return fail(joinErrors(errs));  // keep the cache: a retry needs prevResult
   // The cache path needs all three names; DEL with an empty ifname has nothing cached.
   if (!list.name.empty() && !rt.container_id.empty() && !rt.ifname.empty()) {

@@ -94,6 +94,10 @@ class CniConfig {
                           const conf::PluginConf& p, const spec::Result* prev,
                           const RuntimeConf& rt);
   Status runBare(std::string_view command, const conf::PluginConf& p, const std::string& config);
+  // DEL of the list's plugins in reverse order with `prev` as prevResult; the failures, each
+  // naming its plugin. best_effort: every plugin runs; otherwise it stops at the first failure.
+  std::vector<Error> delPlugins(const conf::NetworkConfigList& list, const spec::Result* prev,
+                                const RuntimeConf& rt, bool best_effort);
   Expected<std::optional<spec::Result>> cachedResult(const conf::NetworkConfigList& list,
                                                      const RuntimeConf& rt);
   std::string joinedPath() const;
