@@ -108,13 +108,7 @@ CliProcess::CliProcess(const std::string& netns_path, const std::vector<std::str
   if (pid == 0) {
     ::setpgid(0, 0);
     if (::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(125);
-    int i = ::open("/dev/null", O_RDONLY);
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (i < 0 || o < 0 || e < 0) ::_exit(126);
-    ::dup2(i, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
+    if (!testutil::redirectStdio("/dev/null", out.c_str(), err.c_str())) ::_exit(126);
     ::execve(bin.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }

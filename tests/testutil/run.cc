@@ -27,6 +27,17 @@ std::string shellQuote(const std::string& s) {
   return out + "'";
 }
 
+bool redirectStdio(const char* in, const char* out, const char* err) {
+  const int i = ::open(in, O_RDONLY);
+  const int o = ::open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int e = ::open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (i < 0 || o < 0 || e < 0) return false;
+  ::dup2(i, 0);
+  ::dup2(o, 1);
+  ::dup2(e, 2);
+  return true;
+}
+
 CmdResult run(const std::string& cmd, const std::map<std::string, std::string>& env,
               const std::string& input) {
   TempDir io;
@@ -37,13 +48,7 @@ CmdResult run(const std::string& cmd, const std::map<std::string, std::string>& 
   pid_t pid = ::fork();
   if (pid == 0) {
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    int i = ::open(in.c_str(), O_RDONLY);
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (i < 0 || o < 0 || e < 0) ::_exit(126);
-    ::dup2(i, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
+    if (!redirectStdio(in.c_str(), out.c_str(), err.c_str())) ::_exit(126);
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

@@ -19,6 +19,11 @@ struct CmdResult {
 CmdResult run(const std::string& cmd, const std::map<std::string, std::string>& env = {},
               const std::string& input = "");
 
+// In a forked child before exec: stdin from `in`, stdout and stderr to `out` and `err` (created
+// 0600, truncated). Only open(2) and dup2(2), so it is safe after fork() in a threaded process;
+// false if a file cannot be opened (the caller _exits).
+bool redirectStdio(const char* in, const char* out, const char* err);
+
 // Single-quotes s for /bin/sh.
 std::string shellQuote(const std::string& s);
 
