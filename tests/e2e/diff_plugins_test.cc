@@ -787,10 +787,10 @@ TEST(DiffKernelState, MasqueradeMeaningIsTheSameForIptablesAndNftables) {
   const std::string comment = R"("name: \"net1\" id: \"cid1\"")";
   auto r = testutil::run(
       "ip netns exec " + ipt.name() + " sh -c " +
-      shellQuote("iptables -t nat -N " + chain + " && iptables -t nat -A " + chain +
+      shellQuote("iptables -w -t nat -N " + chain + " && iptables -w -t nat -A " + chain +
                  " -d 10.1.2.0/24 -m comment --comment " + comment + " -j ACCEPT && " +
-                 "iptables -t nat -A " + chain + " ! -d 224.0.0.0/4 -m comment --comment " +
-                 comment + " -j MASQUERADE && iptables -t nat -A POSTROUTING -s 10.1.2.3/32 " +
+                 "iptables -w -t nat -A " + chain + " ! -d 224.0.0.0/4 -m comment --comment " +
+                 comment + " -j MASQUERADE && iptables -w -t nat -A POSTROUTING -s 10.1.2.3/32 " +
                  "-m comment --comment " + comment + " -j " + chain));
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string ruleset = R"(

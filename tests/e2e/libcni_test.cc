@@ -77,7 +77,7 @@ TEST_F(LibcniTest, HangingPluginIsKilledAtTheTimeout) {
   auto list = conf::confListFromBytes(
       R"({"cniVersion":"1.0.0","name":"e2ehang","plugins":[{"type":"hang"}]})");
   ASSERT_TRUE(list);
-  auto cni = makeCni(std::chrono::milliseconds(500));
+  auto cni = makeCni(std::chrono::milliseconds(1500));  // bg.pid is written by then
   auto start = Clock::now();
   auto r = cni.addNetworkList(*list, rt());
   auto took = Clock::now() - start;

@@ -18,6 +18,7 @@
 
 #include "src/spec/json.h"
 #include "tests/e2e/podman_world.h"
+#include "tests/testutil/wait.h"
 
 namespace cni::e2e {
 namespace {
@@ -228,8 +229,12 @@ TEST_F(PodmanE2e, RunRmReleasesEverythingEachTime) {
     ASSERT_EQ(r.status, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("inet " + subnet_prefix_ + "."), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("/24"), std::string::npos) << r.out;
-    EXPECT_EQ(leases(), std::vector<std::string>{}) << "run " << i << " left its lease";
-    EXPECT_EQ(nodeLinks("master " + bridge_), std::vector<std::string>{}) << "run " << i;
+    // The teardown may be conmon's `container cleanup`, which can end after `run` returned.
+    EXPECT_TRUE(testutil::waitUntil([&] { return leases().empty(); }, std::chrono::seconds(10)))
+        << "run " << i << " left its lease";
+    EXPECT_TRUE(testutil::waitUntil([&] { return nodeLinks("master " + bridge_).empty(); },
+                                    std::chrono::seconds(10)))
+        << "run " << i << " left a port on " << bridge_;
   }
   // What a container start costs with our plugins, against no network at all (the reference
   // plugins' numbers: bench/podman.sh).

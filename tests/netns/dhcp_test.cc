@@ -28,6 +28,7 @@
 #include "src/netlink/link_set.h"
 #include "src/netlink/socket.h"
 #include "tests/netns/node_world.h"
+#include "tests/testutil/wait.h"
 
 namespace cni::plugintest {
 namespace {
@@ -63,9 +64,10 @@ class Child {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
     int status = 0;
-    for (int i = 0; i < 50 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) {
+    // A generous grace: a SIGKILLed daemon leaves its socket and pidfile, which tests check.
+    for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) {
       std::this_thread::sleep_for(20ms);
-      if (i == 49) {
+      if (i == 499) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, &status, 0);
       }
@@ -85,15 +87,6 @@ class Child {
  private:
   pid_t pid_ = -1;
 };
-
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return cond();
-}
 
 class DhcpTest : public NodeWorld {
  protected:
@@ -136,14 +129,16 @@ class DhcpTest : public NodeWorld {
                                      "--log-dhcp",
                                      "--user=root"};
     if (!extra.empty()) args.push_back(extra);
+    // A restart must not see the previous instance's readiness line.
+    std::filesystem::remove(work_ / "dnsmasq.log");
     dnsmasq_.start(node().path(), (work_ / "dnsmasq.log").string(), [&] {
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
       ::execv(kDnsmasq, argv.data());
     });
-    ASSERT_TRUE(
-        waitFor([&] { return dnsmasqLog().find("DHCP, IP range") != std::string::npos; }, 5s))
+    ASSERT_TRUE(testutil::waitUntil(
+        [&] { return dnsmasqLog().find("DHCP, IP range") != std::string::npos; }, 5s))
         << dnsmasqLog();
   }
 
@@ -160,7 +155,10 @@ class DhcpTest : public NodeWorld {
       ::execv(bin.c_str(), argv.data());
       ::_exit(122);
     });
-    ASSERT_TRUE(waitFor([&] { return std::filesystem::exists(socket_); }, 5s)) << daemonLog();
+    // Its own word, printed after listen(): the socket file appears already at bind().
+    ASSERT_TRUE(testutil::waitUntil(
+        [&] { return daemonLog().find("dhcp daemon listening on") != std::string::npos; }, 5s))
+        << daemonLog();
   }
 
   std::string dnsmasqLog() const { return safeRead(work_ / "dnsmasq.log"); }
@@ -207,7 +205,8 @@ TEST_F(DhcpTest, AddCheckDelAgainstDnsmasq) {
   // The pod got exactly that address, and dnsmasq recorded the lease with our client ID.
   auto a = podAddrs(pod);
   EXPECT_NE(std::find(a.begin(), a.end(), addr), a.end()) << ::testing::PrintToString(a);
-  ASSERT_TRUE(waitFor([&] { return leases().find(ip) != std::string::npos; }, 3s)) << leases();
+  ASSERT_TRUE(testutil::waitUntil([&] { return leases().find(ip) != std::string::npos; }, 10s))
+      << leases();
   EXPECT_NE(dnsmasqLog().find("DHCPACK(dhbr0) " + ip), std::string::npos) << dnsmasqLog();
   // Option 61 = 00 "ctr1/dhnet/eth0": dnsmasq writes the client ID in hex in its lease file.
   EXPECT_NE(leases().find("00:63:74:72:31:2f:64:68:6e:65:74:2f:65:74:68:30"), std::string::npos)
@@ -220,7 +219,7 @@ TEST_F(DhcpTest, AddCheckDelAgainstDnsmasq) {
 
   Outcome del = call("macvlan", "DEL", pod.path(), "ctr1", c);
   EXPECT_EQ(del.exit_code, 0) << del.out << del.err;
-  EXPECT_TRUE(waitFor([&] { return leases().find(ip) == std::string::npos; }, 3s))
+  EXPECT_TRUE(testutil::waitUntil([&] { return leases().find(ip) == std::string::npos; }, 10s))
       << "dnsmasq did not see the DHCPRELEASE:\n"
       << leases() << dnsmasqLog();
   EXPECT_NE(dnsmasqLog().find("DHCPRELEASE(dhbr0) " + ip), std::string::npos);
@@ -236,7 +235,7 @@ TEST_F(DhcpTest, AddCheckDelAgainstDnsmasq) {
 TEST_F(DhcpTest, DaemonPidfileAndCleanShutdown) {
   const std::string pidfile = (work_ / "dhcp.pid").string();
   startDaemon({"-pidfile", pidfile});
-  ASSERT_TRUE(waitFor([&] { return !safeRead(pidfile).empty(); }, 2s));
+  ASSERT_TRUE(testutil::waitUntil([&] { return !safeRead(pidfile).empty(); }, 10s));
   EXPECT_EQ(safeRead(pidfile), std::to_string(daemon_.pid()));
   daemon_.stop();  // SIGTERM
   EXPECT_FALSE(std::filesystem::exists(socket_)) << "socket left behind";
@@ -268,7 +267,8 @@ TEST_F(DhcpTest, TwoPodsGetDifferentLeases) {
   EXPECT_TRUE(ping(a, b_addr.substr(0, b_addr.find('/')))) << "the leased addresses are live";
   EXPECT_EQ(call("macvlan", "DEL", a.path(), "ctr-a", c).exit_code, 0);
   EXPECT_EQ(call("macvlan", "DEL", b.path(), "ctr-b", c).exit_code, 0);
-  EXPECT_TRUE(waitFor([&] { return leases().find("10.77.0.") == std::string::npos; }, 3s))
+  EXPECT_TRUE(
+      testutil::waitUntil([&] { return leases().find("10.77.0.") == std::string::npos; }, 10s))
       << leases();
 }
 
@@ -288,7 +288,7 @@ TEST_F(DhcpTest, GcReleasesStaleLeases) {
   gc += R"(,"cni.dev/valid-attachments":[{"containerID":"ctr-a","ifname":"eth0"}]})";
   Outcome o = call("dhcp", "GC", "", "", gc);
   ASSERT_EQ(o.exit_code, 0) << o.out << o.err;
-  EXPECT_TRUE(waitFor([&] { return leases().find(ip_b) == std::string::npos; }, 3s))
+  EXPECT_TRUE(testutil::waitUntil([&] { return leases().find(ip_b) == std::string::npos; }, 10s))
       << "stale lease not released:\n"
       << leases();
   EXPECT_NE(dnsmasqLog().find("DHCPRELEASE(dhbr0) " + ip_b), std::string::npos);
@@ -340,7 +340,8 @@ TEST_F(DhcpTest, BridgeChained) {
   Outcome del = call("bridge", "DEL", pod.path(), "ctr1", c);
   EXPECT_EQ(del.exit_code, 0) << del.out;
   const std::string ip = addr.substr(0, addr.find('/'));
-  EXPECT_TRUE(waitFor([&] { return leases().find(ip) == std::string::npos; }, 3s)) << leases();
+  EXPECT_TRUE(testutil::waitUntil([&] { return leases().find(ip) == std::string::npos; }, 10s))
+      << leases();
 }
 
 TEST_F(DhcpTest, DaemonRenewsAtT1) {
@@ -362,11 +363,16 @@ TEST_F(DhcpTest, DaemonRenewsAtT1) {
     }
     return n;
   };
-  EXPECT_TRUE(waitFor([&] { return acks() >= 2; }, 10s)) << "no renewal seen\n"
-                                                         << dnsmasqLog() << daemonLog();
-  EXPECT_NE(daemonLog().find("lease renewed"), std::string::npos) << daemonLog();
+  EXPECT_TRUE(testutil::waitUntil([&] { return acks() >= 2; }, 10s)) << "no renewal seen\n"
+                                                                     << dnsmasqLog() << daemonLog();
+  // dnsmasq logs its ACK before the daemon has read and committed it (slow under sanitizers):
+  // wait for the daemon's own word rather than read its log at the same instant.
+  EXPECT_TRUE(testutil::waitUntil(
+      [&] { return daemonLog().find("lease renewed") != std::string::npos; }, 5s))
+      << daemonLog();
   EXPECT_EQ(call("macvlan", "DEL", pod.path(), "ctr1", c).exit_code, 0);
-  EXPECT_TRUE(waitFor([&] { return leases().find(ip) == std::string::npos; }, 3s)) << leases();
+  EXPECT_TRUE(testutil::waitUntil([&] { return leases().find(ip) == std::string::npos; }, 10s))
+      << leases();
 }
 
 }  // namespace

@@ -234,10 +234,10 @@ TEST_F(DoctorKernelTest, PodAttachedByTheReferencePluginsIsHealthy) {
   // reported.
   const std::string chain = doctor::kernel::referenceMasqChain(kNet, "dk-ref");
   auto del =
-      testutil::run("nsenter --net=" + node().path() + " sh -c 'iptables -t nat -F " + chain +
-                    " && n=$(iptables -t nat -L POSTROUTING -n --line-numbers | awk \"/" + chain +
-                    "/{print \\$1}\") && iptables -t nat -D POSTROUTING $n && " +
-                    "iptables -t nat -X " + chain + "'");
+      testutil::run("nsenter --net=" + node().path() + " sh -c 'iptables -w -t nat -F " + chain +
+                    " && n=$(iptables -w -t nat -L POSTROUTING -n --line-numbers | awk \"/" +
+                    chain + "/{print \\$1}\") && iptables -w -t nat -D POSTROUTING $n && " +
+                    "iptables -w -t nat -X " + chain + "'");
   ASSERT_EQ(del.status, 0) << del.err;
   doctor::Report after = diagnose();
   ASSERT_EQ(kernelFindings(after, "kernel.masquerade-missing").size(), 1u) << describe(after);

@@ -31,10 +31,11 @@ Socket socketIn(const TestNetNs& ns) {
   return std::move(*s);
 }
 
-// Oper state follows the carrier asynchronously (linkwatch): poll briefly.
+// Oper state follows the carrier asynchronously (linkwatch, shared by every namespace and
+// delaying events by up to a second under link churn): poll for up to 5 s.
 uint8_t waitOperState(Socket& sock, int index, uint8_t want) {
   uint8_t got = 0;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 500; ++i) {
     auto l = getLinkByIndex(sock, index);
     if (!l) return 0;
     got = l->oper_state;

@@ -144,10 +144,25 @@ void NodeWorld::addNodeUplink(std::string_view name, std::string_view peer) cons
   }));
 }
 
-bool NodeWorld::ping(const testutil::TestNetNs& from, std::string_view ip) const {
+namespace {
+bool pingOnce(const testutil::TestNetNs& from, std::string_view ip) {
   return testutil::run("ip netns exec " + from.name() + " ping -c1 -W1 " + std::string(ip) +
                        " >/dev/null 2>&1")
              .status == 0;
+}
+}  // namespace
+
+bool NodeWorld::ping(const testutil::TestNetNs& from, std::string_view ip) const {
+  // The first echo also waits for neighbour resolution, on a machine busy with other tests:
+  // a reachable address gets three tries.
+  for (int i = 0; i < 3; ++i) {
+    if (pingOnce(from, ip)) return true;
+  }
+  return false;
+}
+
+bool NodeWorld::unreachable(const testutil::TestNetNs& from, std::string_view ip) const {
+  return !pingOnce(from, ip);
 }
 
 }  // namespace cni::plugintest

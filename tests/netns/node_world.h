@@ -69,8 +69,10 @@ class NodeWorld : public ::testing::Test {
   std::vector<std::string> leasedIps(std::string_view net) const;
   // `nft list ruleset` inside the node namespace.
   std::string nftRuleset() const;
-  // One ICMP echo from `from` to `ip` (1 s timeout).
+  // Whether an ICMP echo from `from` to `ip` is answered (up to three tries of 1 s each).
   bool ping(const testutil::TestNetNs& from, std::string_view ip) const;
+  // Whether a single ICMP echo (1 s) goes unanswered: for paths that must be cut.
+  bool unreachable(const testutil::TestNetNs& from, std::string_view ip) const;
 
   // The node's "NIC" for plugins with a master device (macvlan, ipvlan): one end (`name`) of a
   // veth pair, both ends up, with 192.0.2.1/24 and the node's default route via 192.0.2.254.

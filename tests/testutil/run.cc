@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/testutil/temp_dir.h"
+#include "tests/testutil/wait.h"
 
 namespace cni::testutil {
 
@@ -68,12 +69,7 @@ bool processGone(pid_t pid) {
 }
 
 bool waitGone(pid_t pid, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (processGone(pid)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return processGone(pid);
+  return waitUntil([pid] { return processGone(pid); }, limit, std::chrono::milliseconds(10));
 }
 
 }  // namespace cni::testutil

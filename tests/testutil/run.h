@@ -32,7 +32,7 @@ std::string shellQuote(const std::string& s);
 // command at the same time).
 bool processGone(pid_t pid);
 
-// processGone, polled every 10 ms until `limit`.
+// processGone, polled every 10 ms until `limit` (testutil::waitUntil).
 bool waitGone(pid_t pid, std::chrono::milliseconds limit);
 
 }  // namespace cni::testutil

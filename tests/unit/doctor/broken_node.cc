@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "src/libcni/cache.h"
+#include "tests/testutil/build_info.h"
 
 namespace cni::doctortest {
 
@@ -119,7 +120,8 @@ doctor::Options BrokenNode::options() const {
   o.data_dir = dataDir();
   o.runtime_checks = false;
   o.kernel_checks = false;
-  o.probe_timeout = std::chrono::milliseconds(2000);
+  // Probes run the real plugin binary, which starts several times slower in the sanitizer tree.
+  o.probe_timeout = std::chrono::milliseconds(testutil::kSanitizerBuild ? 10000 : 2000);
   return o;
 }
 
