@@ -63,14 +63,10 @@ class Child {
   void stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
-    int status = 0;
     // A generous grace: a SIGKILLed daemon leaves its socket and pidfile, which tests check.
-    for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) {
-      std::this_thread::sleep_for(20ms);
-      if (i == 499) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-      }
+    if (!testutil::waitUntil([&] { return ::waitpid(pid_, nullptr, WNOHANG) != 0; }, 10s)) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
     }
     pid_ = -1;
   }

@@ -16,6 +16,7 @@
 #include "src/netlink/link_set.h"
 #include "src/netlink/outcome.h"
 #include "tests/testutil/netns_fixture.h"
+#include "tests/testutil/wait.h"
 
 namespace cni::netlink {
 namespace {
@@ -35,13 +36,13 @@ Socket socketIn(const TestNetNs& ns) {
 // delaying events by up to a second under link churn): poll for up to 5 s.
 uint8_t waitOperState(Socket& sock, int index, uint8_t want) {
   uint8_t got = 0;
-  for (int i = 0; i < 500; ++i) {
-    auto l = getLinkByIndex(sock, index);
-    if (!l) return 0;
-    got = l->oper_state;
-    if (got == want) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  testutil::waitUntil(
+      [&] {
+        auto l = getLinkByIndex(sock, index);
+        got = l ? l->oper_state : 0;
+        return !l || got == want;  // a vanished link ends the wait with 0
+      },
+      std::chrono::seconds(5), std::chrono::milliseconds(10));
   return got;
 }
 

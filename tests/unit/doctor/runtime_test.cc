@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "src/invoke/go_format.h"
+#include "tests/testutil/run.h"
 #include "tests/unit/doctor/broken_node.h"
 
 namespace cni::doctortest {
@@ -311,14 +312,7 @@ TEST(DoctorRuntime, HangingJournalctlIsKilledAtTheTimeout) {
   std::ifstream pids(n.file("sleepers"));
   int count = 0;
   for (pid_t pid; pids >> pid; ++count) {
-    bool dead = false;
-    for (int i = 0; i < 100 && !dead; ++i) {
-      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-      std::string pid_s, comm, state;
-      dead = !(stat >> pid_s >> comm >> state) || state == "Z" || state == "X";
-      if (!dead) std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_TRUE(dead) << "sleep " << pid << " survived";
+    EXPECT_TRUE(testutil::waitGone(pid, 1s)) << "sleep " << pid << " survived";
   }
   EXPECT_EQ(count, 3);
 }
